@@ -1,0 +1,221 @@
+"""Digit Lens: draw a digit and watch a convolutional network see it.
+
+`python main.py` opens the window; `classify`, `train` and `inspect` work on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python main.py` and the `digit-lens` command."""
+    args = _parser().parse_args(argv)
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from model.architectures import ARCHITECTURES, SHIPPED_ARCHITECTURE
+
+    parser = argparse.ArgumentParser(prog="digit-lens", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a .keras or .h5 model (default: the shipped model)")
+    parser.set_defaults(run=_run_gui)
+    commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect}")
+
+    gui = commands.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
+    gui.set_defaults(run=_run_gui)
+
+    classify = commands.add_parser("classify", help="classify image files")
+    classify.add_argument("images", nargs="+", metavar="IMAGE")
+    classify.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
+    classify.add_argument("--json", action="store_true", help="one JSON object per line")
+    classify.set_defaults(run=_run_classify)
+
+    train = commands.add_parser("train", help="train a model on MNIST")
+    train.add_argument("--arch", default=SHIPPED_ARCHITECTURE, choices=list(ARCHITECTURES))
+    train.add_argument("--epochs", type=_positive_int, default=5)
+    train.add_argument("--batch-size", type=_positive_int, default=128)
+    train.add_argument("--learning-rate", type=_positive_float, default=1e-3)
+    train.add_argument("--validation-split", type=float, default=0.1)
+    train.add_argument("--augment", action="store_true", help="random rotations, shifts, scaling, shear, stroke thickness")
+    train.add_argument("--cosine", action="store_true", help="decay the learning rate along a cosine")
+    train.add_argument("--data", help=".npz or IDX folder (default: $DIGIT_LENS_MNIST, else Keras' download)")
+    train.add_argument("--limit", type=_positive_int, help="train on the first N training digits only")
+    train.add_argument("--out", default="model.keras", help="where to write the model (default: model.keras)")
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(run=_run_train)
+
+    inspect = commands.add_parser("inspect", help="show a model's data-flow table")
+    inspect.add_argument("image", nargs="?", metavar="IMAGE")
+    inspect.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
+    inspect.set_defaults(run=_run_inspect)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _fail(message: str) -> int:
+    print(f"digit-lens: {message}", file=sys.stderr)
+    return 2
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from gui.app import run_app
+
+    return run_app(model_path=args.model)
+
+
+def _load_inspector(path: str | None):
+    from model.inspection import Inspector
+    from model.store import load_model
+
+    return Inspector(load_model(path))
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from model.images import ImageFileError, load_image
+    from model.inspection import UnusableModelError
+    from model.store import ModelFileError
+
+    try:
+        inspector = _load_inspector(args.model)
+    except (ModelFileError, UnusableModelError) as exc:
+        return _fail(str(exc))
+    status = 0
+    for name in args.images:
+        try:
+            prepared, inspection = inspector.classify(load_image(name))
+        except ImageFileError as exc:
+            print(f"digit-lens: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if inspection is None:
+            print(f"digit-lens: {name}: no digit found (the image is blank).", file=sys.stderr)
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
+                              "probabilities": [float(p) for p in inspection.probabilities]}), flush=True)
+        else:
+            print(f"{name}: {inspection.digit} ({inspection.confidence:.1%})", flush=True)
+    return status
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from model.architectures import build
+    from model.data import DataError, load_mnist
+    from model.store import save_model_atomic
+    from model.training import TrainConfig, evaluate, train
+
+    try:
+        data = load_mnist(args.data)
+    except DataError as exc:
+        return _fail(str(exc))
+    if args.limit:
+        data = data.subset(args.limit)
+    if not 0.0 <= args.validation_split < 1.0:
+        return _fail("--validation-split must be in [0, 1).")
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                         validation_split=args.validation_split, augment=args.augment,
+                         cosine_decay=args.cosine, seed=args.seed)
+    model = build(args.arch)
+    print(f"Training {args.arch} ({model.count_params():,} parameters) on {data.source}: "
+          f"{len(data.x_train):,} digits, {config.validation_split:.0%} held out for validation"
+          f"{', augmented' if config.augment else ''}.", flush=True)
+    started = time.perf_counter()
+    table = _EpochTable(config.epochs)
+    try:
+        result = train(model, data, config, on_batch=table.batch, on_epoch=table.epoch)
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing written.", file=sys.stderr)
+        return 130
+    if result.stopped:
+        print(result.message, file=sys.stderr)
+    accuracy, _ = evaluate(model, data.x_test, data.y_test)
+    out = save_model_atomic(model, args.out)
+    print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
+    print(f"Trained in {time.perf_counter() - started:.0f} s; model written to {out}.")
+    return 1 if result.stopped and not result.history else 0
+
+
+class _EpochTable:
+    """Prints a progress bar during each epoch and a table row at its end."""
+
+    WIDTH = 30
+    HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+        self._last_draw = 0.0
+        print(self.HEADER, flush=True)
+
+    def batch(self, progress) -> None:
+        now = time.perf_counter()
+        if now - self._last_draw < 0.2 and progress.batch < progress.batches_per_epoch:
+            return
+        self._last_draw = now
+        done = progress.batch / progress.batches_per_epoch
+        bar = "#" * int(done * self.WIDTH)
+        sys.stderr.write(f"\r{progress.epoch + 1:>5}/{self.epochs} [{bar:<{self.WIDTH}}] "
+                         f"{progress.batch}/{progress.batches_per_epoch} loss {progress.loss:.4f} "
+                         f"acc {progress.accuracy:.4f} {progress.samples_per_second:,.0f}/s ")
+        sys.stderr.flush()
+
+    def epoch(self, result) -> None:
+        sys.stderr.write("\r" + " " * 100 + "\r")
+        print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
+              f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)
+
+
+def _run_inspect(args: argparse.Namespace) -> int:
+    from model.images import ImageFileError, load_image
+    from model.inspection import UnusableModelError
+    from model.store import ModelFileError
+
+    try:
+        inspector = _load_inspector(args.model)
+    except (ModelFileError, UnusableModelError) as exc:
+        return _fail(str(exc))
+    print(f"{inspector.name}: {inspector.parameter_count:,} parameters")
+    width = max(len(stage.name) for stage in inspector.stages)
+    shapes = max(len(stage.shape_text) for stage in inspector.stages)
+    for stage in inspector.stages:
+        print(f"{stage.name:<{width}}  {stage.shape_text:<{shapes}}  {stage.description}")
+    if args.image is None:
+        return 0
+    try:
+        prepared, inspection = inspector.classify(load_image(args.image))
+    except ImageFileError as exc:
+        return _fail(str(exc))
+    print(f"\nPreprocessing {Path(args.image).name}:")
+    for step in prepared.steps:
+        print(f"  {step.name:<16} {step.image.shape[0]}x{step.image.shape[1]}")
+    if inspection is None:
+        print(prepared.message)
+        return 1
+    print(f"Prediction: {inspection.digit} ({inspection.confidence:.1%})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

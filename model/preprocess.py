@@ -1,0 +1,215 @@
+"""MNIST-style preprocessing: any drawing or image to the input a digit model expects.
+
+The steps follow how MNIST itself was made: ink found on its paper (either polarity),
+cropped to its bounding box, the longer side scaled to 20 px with anti-aliasing, placed
+in a 28x28 frame and shifted so its centre of mass sits at the centre.  One step is ours:
+pen strokes are evened to MNIST's stroke width before scaling, so a hairline on a big
+page and a felt-tip on a small one reach the model alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+MNIST_SIZE = 28
+MNIST_BOX = 20
+# Stroke widths, in 28x28 pixels, of the middle 80% of MNIST training digits (by `stroke_width`).
+STROKE_RANGE = (2.2, 4.0)
+NOTHING_DRAWN = "Nothing drawn yet: draw a digit (or open an image) to see the network at work."
+_INK_THRESHOLD = 0.12  # below this share of the strongest ink, a pixel is paper
+_MIN_PART = 0.04  # ink blobs smaller than this share of the largest one are specks
+
+
+class InputShapeError(ValueError):
+    """The model's input cannot be fed from a grey image; the message says why."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One preprocessing stage: its name and the image after it (2-D float, 0..1, 1 = ink)."""
+
+    name: str
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """The model input (H, W, C float32 in 0..1), or None with a message when nothing is drawn."""
+
+    model_input: np.ndarray | None
+    steps: list[Step] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.model_input is None
+
+
+def preprocess(image: np.ndarray | Image.Image, input_shape: tuple[int, ...] = (28, 28, 1)) -> Preprocessed:
+    """Turn a drawing or photo of one digit into a model input plus every step on the way.
+
+    `image` is a PIL image or an array (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA, as
+    uint8 0..255 or float 0..1.  `input_shape` is the model's input without the batch axis.
+    """
+    height, width, channels = _target_shape(input_shape)
+    grey = _to_grey(image)
+    ink = _ink(grey)
+    steps = [Step("ink", ink)]
+    if ink.max() <= 0:
+        return Preprocessed(None, steps, NOTHING_DRAWN)
+    cropped = _crop(ink)
+    steps.append(Step("cropped", cropped))
+    frame = min(height, width)
+    box = max(1, round(frame * MNIST_BOX / MNIST_SIZE))
+    evened = _even_strokes(cropped, box * MNIST_SIZE / (MNIST_BOX * frame))
+    steps.append(Step("strokes evened", evened))
+    scaled = _scale_longer_side(evened, box)
+    steps.append(Step(f"scaled to {box} px", scaled))
+    centred = _centre_by_mass(scaled, height, width)
+    steps.append(Step("centred by mass", centred))
+    model_input = np.repeat(centred[..., np.newaxis], channels, axis=2).astype(np.float32)
+    return Preprocessed(model_input, steps)
+
+
+def _target_shape(input_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    shape = tuple(input_shape)
+    if len(shape) == 2:
+        shape = (*shape, 1)
+    if len(shape) != 3 or any(s is None for s in shape):
+        raise InputShapeError(f"the model expects input of shape {input_shape}; Digit Lens feeds "
+                              "single images of a fixed (height, width, channels) size.")
+    height, width, channels = shape
+    if channels not in (1, 3):
+        raise InputShapeError(f"the model expects {channels} channels; Digit Lens can feed grey (1) or RGB (3).")
+    if min(height, width) < 8:
+        raise InputShapeError(f"the model's input ({height}x{width}) is too small to hold a digit.")
+    return int(height), int(width), int(channels)
+
+
+def _to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
+    """Luminance in 0..1, with transparency composited onto a paper that contrasts with the ink."""
+    if isinstance(image, Image.Image):
+        if image.mode in ("P", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+            image = image.convert("RGBA")
+        elif image.mode not in ("L", "RGB", "RGBA", "F"):
+            image = image.convert("RGB")
+        array = np.asarray(image)
+    else:
+        array = np.asarray(image)
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)) or array.size == 0:
+        raise ValueError(f"expected a grey, RGB or RGBA image, got an array of shape {array.shape}")
+    values = array.astype(np.float32)
+    if array.dtype == np.uint8 or values.max() > 1.0:
+        values /= 255.0
+    if values.ndim == 2:
+        return values
+    if values.shape[2] == 1:
+        return values[..., 0]
+    rgb = values[..., :3]
+    luminance = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    if values.shape[2] == 3:
+        return luminance
+    alpha = values[..., 3]
+    if alpha.min() >= 0.99:
+        return luminance
+    # Ink is whatever is opaque: put it on paper of the opposite brightness.
+    ink_brightness = float((luminance * alpha).sum() / max(alpha.sum(), 1e-6))
+    paper = 1.0 if ink_brightness < 0.5 else 0.0
+    return luminance * alpha + paper * (1.0 - alpha)
+
+
+def _ink(grey: np.ndarray) -> np.ndarray:
+    """How much ink each pixel holds (0 paper .. 1 strongest ink), whatever the polarity."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = float(np.median(border))
+    ink = (paper - grey) if paper > 0.5 else (grey - paper)
+    ink = np.clip(ink, 0.0, None)
+    peak = float(ink.max())
+    if peak < 0.1:  # no contrast: an empty page, however noisy
+        return np.zeros_like(grey)
+    ink = np.clip((ink / peak - _INK_THRESHOLD) / (1.0 - _INK_THRESHOLD), 0.0, 1.0)
+    return _drop_specks(ink)
+
+
+def _drop_specks(ink: np.ndarray) -> np.ndarray:
+    labels, count = ndimage.label(ink > 0.3, structure=np.ones((3, 3)))
+    if count <= 1:
+        return ink
+    mass = ndimage.sum_labels(ink, labels, index=np.arange(1, count + 1))
+    keep = np.concatenate([[False], mass >= _MIN_PART * mass.max()])
+    # A kept blob keeps its faint anti-aliased rim too: grow the mask by a pixel.
+    mask = ndimage.binary_dilation(keep[labels], iterations=2)
+    return np.where(mask, ink, 0.0).astype(np.float32)
+
+
+def _crop(ink: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Mean stroke width in pixels: twice the ink's area over its outline's length."""
+    mask = ink > 0.5
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    return 2.0 * area / max(outline, 1)
+
+
+def _even_strokes(cropped: np.ndarray, pixels_per_output: float) -> np.ndarray:
+    """Thicken hairlines and thin felt-tip strokes toward MNIST's width after scaling.
+
+    `pixels_per_output` is how many cropped pixels one 28x28 pixel will hold.
+    """
+    width = stroke_width(cropped) / pixels_per_output  # in output pixels
+    low, high = STROKE_RANGE
+    if width <= 0 or low <= width <= high:
+        return cropped
+    target = low if width < low else high
+    radius = abs(target - width) / 2.0 * pixels_per_output
+    if radius < 0.5:
+        return cropped
+    pad = int(np.ceil(radius)) + 1
+    padded = np.pad(cropped, pad)
+    size = 2 * int(round(radius)) + 1
+    yy, xx = np.mgrid[:size, :size] - size // 2
+    disk = (xx**2 + yy**2) <= (size // 2) ** 2 + 0.5
+    if width < low:
+        evened = ndimage.grey_dilation(padded, footprint=disk)
+    else:
+        evened = ndimage.grey_erosion(padded, footprint=disk)
+        if evened.max() <= 0:  # a solid blob: nothing to thin
+            return cropped
+    return _crop(evened)
+
+
+def _scale_longer_side(cropped: np.ndarray, box: int) -> np.ndarray:
+    height, width = cropped.shape
+    scale = box / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    scaled = Image.fromarray(cropped.astype(np.float32), mode="F").resize(size, Image.Resampling.LANCZOS)
+    out = np.clip(np.asarray(scaled), 0.0, 1.0)
+    peak = out.max()
+    return out / peak if peak > 0 else out
+
+
+def _centre_by_mass(scaled: np.ndarray, height: int, width: int) -> np.ndarray:
+    frame = np.zeros((height, width), dtype=np.float32)
+    h, w = scaled.shape
+    top, left = (height - h) // 2, (width - w) // 2
+    frame[top:top + h, left:left + w] = scaled
+    cy, cx = ndimage.center_of_mass(frame)
+    shift = ((height - 1) / 2 - cy, (width - 1) / 2 - cx)
+    # Keep the whole digit in the frame: clamp the shift to the room on each side.
+    rows = np.flatnonzero(frame.max(axis=1) > 0)
+    cols = np.flatnonzero(frame.max(axis=0) > 0)
+    dy = float(np.clip(shift[0], -rows[0], height - 1 - rows[-1]))
+    dx = float(np.clip(shift[1], -cols[0], width - 1 - cols[-1]))
+    moved = ndimage.shift(frame, (dy, dx), order=1, mode="constant", cval=0.0)
+    return np.clip(moved, 0.0, 1.0).astype(np.float32)

@@ -1,0 +1,213 @@
+"""Training with Adam on MNIST, reporting progress as plain Python and stoppable between batches."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from model.augment import augment_batch
+from model.data import Mnist, to_model_input
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What the caller chooses for one run."""
+
+    epochs: int = 5
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    validation_split: float = 0.1
+    augment: bool = False
+    cosine_decay: bool = False
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """After each training batch: where the run is and the running means of this epoch."""
+
+    epoch: int  # 0-based
+    batch: int  # 1-based, within the epoch
+    batches_per_epoch: int
+    loss: float
+    accuracy: float
+    samples_per_second: float
+
+    @property
+    def fractional_epoch(self) -> float:
+        return self.epoch + self.batch / self.batches_per_epoch
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """One finished epoch: training and validation figures and its wall time."""
+
+    epoch: int  # 1-based, as people count
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    """How a run ended: its epochs, whether it was stopped early and why."""
+
+    history: list[EpochResult] = field(default_factory=list)
+    stopped: bool = False
+    message: str = ""
+
+
+class TrainingControl:
+    """Thread-safe stop, pause and resume, checked between batches."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused run must wake up to stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> None:
+        self._running.wait()
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Turns Keras logs into floats, hands them to plain functions, and obeys a TrainingControl."""
+
+    def __init__(self, batches_per_epoch: int, batch_size: int,
+                 on_batch: Callable[[BatchProgress], None] | None = None,
+                 on_epoch: Callable[[EpochResult], None] | None = None,
+                 control: TrainingControl | None = None) -> None:
+        super().__init__()
+        self.batches_per_epoch = batches_per_epoch
+        self.batch_size = batch_size
+        self.on_batch = on_batch
+        self.on_epoch = on_epoch
+        self.control = control or TrainingControl()
+        self.result = TrainResult()
+        self._epoch = 0
+        self._epoch_start = 0.0
+        self._paused_seconds = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._epoch = epoch
+        self._epoch_start = time.perf_counter()
+        self._paused_seconds = 0.0
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        logs = logs or {}
+        loss = float(logs.get("loss", math.nan))
+        if not math.isfinite(loss):
+            self._halt(f"Training stopped: the loss became {loss} at epoch {self._epoch + 1}, batch {batch + 1}. "
+                       "Try a smaller learning rate.")
+            return
+        if self.on_batch is not None:
+            elapsed = time.perf_counter() - self._epoch_start - self._paused_seconds
+            self.on_batch(BatchProgress(
+                epoch=self._epoch, batch=batch + 1, batches_per_epoch=self.batches_per_epoch,
+                loss=loss, accuracy=float(logs.get("accuracy", math.nan)),
+                samples_per_second=(batch + 1) * self.batch_size / max(elapsed, 1e-9)))
+        if self.control.paused:
+            paused_at = time.perf_counter()
+            self.control.wait_while_paused()
+            self._paused_seconds += time.perf_counter() - paused_at
+        if self.control.stop_requested:
+            self._halt(f"Stopped by request during epoch {self._epoch + 1}; the model keeps what it learned so far.")
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        logs = logs or {}
+        result = EpochResult(
+            epoch=epoch + 1, loss=float(logs.get("loss", math.nan)),
+            accuracy=float(logs.get("accuracy", math.nan)),
+            val_loss=float(logs.get("val_loss", math.nan)),
+            val_accuracy=float(logs.get("val_accuracy", math.nan)),
+            seconds=time.perf_counter() - self._epoch_start - self._paused_seconds)
+        self.result.history.append(result)
+        if self.on_epoch is not None:
+            self.on_epoch(result)
+
+    def _halt(self, message: str) -> None:
+        self.model.stop_training = True
+        if not self.result.stopped:
+            self.result.stopped = True
+            self.result.message = message
+
+
+def compile_model(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3) -> None:
+    """Adam, sparse categorical cross-entropy, accuracy."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def training_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int,
+                     augment: bool, seed: int = 0) -> tf.data.Dataset:
+    """Shuffled, batched (and optionally augmented) tf.data pipeline of uint8 MNIST arrays."""
+    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    ds = ds.map(lambda x, y: (tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0, y),
+                num_parallel_calls=tf.data.AUTOTUNE)
+    if augment:
+        ds = ds.map(lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def train(model: keras.Model, data: Mnist, config: TrainConfig,
+          on_batch: Callable[[BatchProgress], None] | None = None,
+          on_epoch: Callable[[EpochResult], None] | None = None,
+          control: TrainingControl | None = None,
+          extra_callbacks: list[keras.callbacks.Callback] | None = None) -> TrainResult:
+    """Train `model` in place on `data`; progress goes to the two functions as plain floats."""
+    if config.epochs < 1 or config.batch_size < 1 or not config.learning_rate > 0:
+        raise ValueError("epochs and batch size must be at least 1 and the learning rate positive")
+    keras.utils.set_random_seed(config.seed)
+    (x_train, y_train), (x_val, y_val) = data.split(config.validation_split)
+    batches = math.ceil(len(x_train) / config.batch_size)
+    learning_rate = config.learning_rate
+    if config.cosine_decay:
+        learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, batches * config.epochs, alpha=0.02)
+    compile_model(model, learning_rate)
+    progress = ProgressCallback(batches, config.batch_size, on_batch, on_epoch, control)
+    validation = (to_model_input(x_val), y_val.astype(np.int32)) if len(x_val) else None
+    model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed),
+              epochs=config.epochs, validation_data=validation, verbose=0,
+              callbacks=[progress, *(extra_callbacks or [])])
+    return progress.result
+
+
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500) -> tuple[float, np.ndarray]:
+    """Accuracy on uint8 images and the predicted class of each."""
+    probabilities = model.predict(to_model_input(images), batch_size=batch_size, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    return float((predicted == labels).mean()), predicted
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    """counts[true, predicted]."""
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (labels.astype(np.int64), predicted.astype(np.int64)), 1)
+    return counts
