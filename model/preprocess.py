@@ -17,8 +17,9 @@ from scipy import ndimage
 
 MNIST_SIZE = 28
 MNIST_BOX = 20
-# Stroke widths, in 28x28 pixels, of the middle 80% of MNIST training digits (by `stroke_width`).
-STROKE_RANGE = (2.2, 4.0)
+# Pen widths (by `stroke_width`) of the middle 80% of MNIST training digits.
+STROKE_RANGE = (1.9, 3.8)
+_MEASURE_SCALE = 8
 NOTHING_DRAWN = "Nothing drawn yet: draw a digit (or open an image) to see the network at work."
 _INK_THRESHOLD = 0.12  # below this share of the strongest ink, a pixel is paper
 _MIN_PART = 0.04  # ink blobs smaller than this share of the largest one are specks
@@ -65,7 +66,7 @@ def preprocess(image: np.ndarray | Image.Image, input_shape: tuple[int, ...] = (
     steps.append(Step("cropped", cropped))
     frame = min(height, width)
     box = max(1, round(frame * MNIST_BOX / MNIST_SIZE))
-    evened = _even_strokes(cropped, box * MNIST_SIZE / (MNIST_BOX * frame))
+    evened = _even_strokes(cropped)
     steps.append(Step("strokes evened", evened))
     scaled = _scale_longer_side(evened, box)
     steps.append(Step(f"scaled to {box} px", scaled))
@@ -153,33 +154,38 @@ def _crop(ink: np.ndarray) -> np.ndarray:
 
 
 def stroke_width(ink: np.ndarray) -> float:
-    """Mean stroke width in pixels: twice the ink's area over its outline's length."""
-    mask = ink > 0.5
-    area = int(mask.sum())
-    if area == 0:
-        return 0.0
-    outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
-    return 2.0 * area / max(outline, 1)
+    """Mean pen width of a digit, in pixels of MNIST's 20 px box, whatever the image's size.
 
-
-def _even_strokes(cropped: np.ndarray, pixels_per_output: float) -> np.ndarray:
-    """Thicken hairlines and thin felt-tip strokes toward MNIST's width after scaling.
-
-    `pixels_per_output` is how many cropped pixels one 28x28 pixel will hold.
+    Measured with the digit's box scaled to 8x20 px, as twice the ink's area over its
+    outline's length.
     """
-    width = stroke_width(cropped) / pixels_per_output  # in output pixels
+    if ink.max() <= 0:
+        return 0.0
+    mask = _scale_longer_side(_crop(ink), MNIST_BOX * _MEASURE_SCALE) > 0.5
+    outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    return 2.0 * int(mask.sum()) / max(outline, 1) / _MEASURE_SCALE
+
+
+def _even_strokes(cropped: np.ndarray) -> np.ndarray:
+    """Thicken hairlines and thin felt-tip strokes toward MNIST's pen widths.
+
+    The pen is widened or narrowed on the full-resolution crop; returns `cropped` itself
+    when its width is already in range.
+    """
+    width = stroke_width(cropped)
     low, high = STROKE_RANGE
     if width <= 0 or low <= width <= high:
         return cropped
     target = low if width < low else high
-    radius = abs(target - width) / 2.0 * pixels_per_output
+    pixels_per_output = max(cropped.shape) / MNIST_BOX
+    # Growing or shrinking the strokes by r also grows or shrinks the box they are scaled from.
+    radius = abs(width - target) * pixels_per_output / (2.0 * (1.0 - target / MNIST_BOX))
     if radius < 0.5:
         return cropped
-    pad = int(np.ceil(radius)) + 1
-    padded = np.pad(cropped, pad)
     size = 2 * int(round(radius)) + 1
     yy, xx = np.mgrid[:size, :size] - size // 2
     disk = (xx**2 + yy**2) <= (size // 2) ** 2 + 0.5
+    padded = np.pad(cropped, size)
     if width < low:
         evened = ndimage.grey_dilation(padded, footprint=disk)
     else:
@@ -192,8 +198,9 @@ def _even_strokes(cropped: np.ndarray, pixels_per_output: float) -> np.ndarray:
 def _scale_longer_side(cropped: np.ndarray, box: int) -> np.ndarray:
     height, width = cropped.shape
     scale = box / max(height, width)
+    # Pillow widens the bilinear kernel when shrinking: area-weighted anti-aliasing without ringing.
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    scaled = Image.fromarray(cropped.astype(np.float32), mode="F").resize(size, Image.Resampling.LANCZOS)
+    scaled = Image.fromarray(cropped.astype(np.float32), mode="F").resize(size, Image.Resampling.BILINEAR)
     out = np.clip(np.asarray(scaled), 0.0, 1.0)
     peak = out.max()
     return out / peak if peak > 0 else out
@@ -205,11 +212,11 @@ def _centre_by_mass(scaled: np.ndarray, height: int, width: int) -> np.ndarray:
     top, left = (height - h) // 2, (width - w) // 2
     frame[top:top + h, left:left + w] = scaled
     cy, cx = ndimage.center_of_mass(frame)
-    shift = ((height - 1) / 2 - cy, (width - 1) / 2 - cx)
-    # Keep the whole digit in the frame: clamp the shift to the room on each side.
+    # Whole-pixel shifts, as MNIST did: no resampling blur. Clamped so the digit stays in the frame.
     rows = np.flatnonzero(frame.max(axis=1) > 0)
     cols = np.flatnonzero(frame.max(axis=0) > 0)
-    dy = float(np.clip(shift[0], -rows[0], height - 1 - rows[-1]))
-    dx = float(np.clip(shift[1], -cols[0], width - 1 - cols[-1]))
-    moved = ndimage.shift(frame, (dy, dx), order=1, mode="constant", cval=0.0)
-    return np.clip(moved, 0.0, 1.0).astype(np.float32)
+    dy = int(np.clip(round((height - 1) / 2 - cy), -rows[0], height - 1 - rows[-1]))
+    dx = int(np.clip(round((width - 1) / 2 - cx), -cols[0], width - 1 - cols[-1]))
+    moved = np.zeros_like(frame)
+    moved[rows[0] + dy:rows[-1] + dy + 1, cols[0] + dx:cols[-1] + dx + 1] = frame[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return moved

@@ -194,7 +194,7 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
     progress = ProgressCallback(batches, config.batch_size, on_batch, on_epoch, control)
     validation = (to_model_input(x_val), y_val.astype(np.int32)) if len(x_val) else None
     model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed),
-              epochs=config.epochs, validation_data=validation, verbose=0,
+              epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
               callbacks=[progress, *(extra_callbacks or [])])
     return progress.result
 
