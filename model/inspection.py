@@ -75,7 +75,9 @@ class Inspector:
         self.stages = [self._input_stage()] + [_stage(layer) for layer in layers]
         multi = keras.Model(model.inputs, [model.outputs[0], *outputs])
         signature = [tf.TensorSpec((1, *self._fed_shape), tf.float32)]
-        self._run = tf.function(lambda x: multi([x], training=False), input_signature=signature, jit_compile=True)
+        # XLA-compiled, and called as a concrete function to skip tf.function's argument binding.
+        self._run = tf.function(lambda x: multi([x], training=False), input_signature=signature,
+                                jit_compile=True).get_concrete_function()
         self._run(tf.zeros((1, *self._fed_shape)))  # compile now, not on the first stroke
 
     @property

@@ -1,0 +1,86 @@
+"""Model-core speed: all-layer inference against model.predict, and the progress callback's cost.
+
+Prints one JSON object. Usage: python benchmarks/bench_model.py [--calls 500] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from model.architectures import build  # noqa: E402
+from model.data import load_mnist, to_model_input  # noqa: E402
+from model.inspection import Inspector  # noqa: E402
+from model.store import load_model  # noqa: E402
+from model.training import ProgressCallback, compile_model, training_dataset  # noqa: E402
+
+
+def timings_ms(function, calls: int) -> dict[str, float]:
+    for _ in range(20):
+        function()
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    return {"median_ms": round(float(np.median(samples)), 3), "p95_ms": round(float(np.percentile(samples, 95)), 3)}
+
+
+def inference(model, image: np.ndarray, calls: int) -> dict:
+    inspector = Inspector(model)
+    all_layers = timings_ms(lambda: inspector.inspect(image), calls)
+    predict = timings_ms(lambda: model.predict(image[None], verbose=0), max(calls // 5, 50))
+    return {"stages": len(inspector.stages), "all_layers": all_layers, "model_predict": predict,
+            "speedup_median": round(predict["median_ms"] / all_layers["median_ms"], 1)}
+
+
+def training_throughput(data, rounds: int, samples: int = 12800, batch_size: int = 128) -> dict:
+    """Samples/s over the same batches with the progress callback on and off, alternating runs."""
+    x, y = data.x_train[:samples], data.y_train[:samples]
+    batches = samples // batch_size
+    model = build("cnn_small")
+    compile_model(model)
+    dataset = training_dataset(x, y, batch_size, augment=False).cache()
+    model.fit(dataset, epochs=1, verbose=0)  # warm-up: tracing, caching
+    received = []
+    rates: dict[str, list[float]] = {"off": [], "on": []}
+    for _ in range(rounds):
+        for mode in ("off", "on"):
+            callbacks = [ProgressCallback(batches, batch_size, on_batch=received.append, on_epoch=received.append)] if mode == "on" else []
+            start = time.perf_counter()
+            model.fit(dataset, epochs=1, verbose=0, callbacks=callbacks)
+            rates[mode].append(samples / (time.perf_counter() - start))
+    off, on = float(np.median(rates["off"])), float(np.median(rates["on"]))
+    return {"model": "cnn_small", "samples": samples, "batch_size": batch_size, "rounds": rounds,
+            "callback_off_samples_per_s": round(off), "callback_on_samples_per_s": round(on),
+            "callback_overhead_percent": round(100 * (off - on) / off, 2), "progress_reports": len(received)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    data = load_mnist()
+    image = to_model_input(data.x_test[:1])[0]
+    report = {
+        "inference": {
+            "shipped": inference(load_model(), image, args.calls),
+            "cnn_small": inference(build("cnn_small"), image, args.calls),
+        },
+        "training": training_throughput(data, args.rounds),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

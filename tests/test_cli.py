@@ -1,0 +1,101 @@
+"""The command line as a user runs it: classify, inspect and train."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def page_with_digit(digit_image: np.ndarray, size: int, dark_on_light: bool) -> Image.Image:
+    """An MNIST test digit re-drawn large, off-centre, on a bigger page."""
+    digit = Image.fromarray(digit_image).resize((size // 2, size // 2), Image.Resampling.BICUBIC)
+    page = Image.new("L", (size, size + 60), 0)
+    page.paste(digit, (size // 3, size // 5))
+    return Image.fromarray(255 - np.asarray(page)) if dark_on_light else page
+
+
+@pytest.fixture(scope="module")
+def digit_files(mnist, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("digits")
+    files, labels = [], []
+    for i, (index, fmt) in enumerate([(0, "png"), (1, "jpg"), (2, "bmp"), (3, "gif"), (4, "png")]):
+        path = folder / f"digit{i}.{fmt}"
+        image = page_with_digit(mnist.x_test[index], 200 + 100 * i, dark_on_light=bool(i % 2))
+        if i == 4:  # light ink on a transparent background
+            alpha = np.asarray(image)
+            image = Image.fromarray(np.dstack([np.full_like(alpha, 255)] * 3 + [alpha]), "RGBA")
+        image.save(path)
+        files.append(str(path))
+        labels.append(int(mnist.y_test[index]))
+    return files, labels
+
+
+def test_classify_json_gives_one_object_per_file_in_order(digit_files, tmp_path):
+    files, labels = digit_files
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
+    result = run_cli("classify", files[0], str(broken), *files[1:], "--json")
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert len([line for line in errors if line.startswith("digit-lens:")]) == 1 and "broken.png" in errors[-1]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["file"] for row in rows] == files
+    assert [row["digit"] for row in rows] == labels
+    for row in rows:
+        assert set(row) == {"file", "digit", "confidence", "probabilities"}
+        assert len(row["probabilities"]) == 10 and sum(row["probabilities"]) == pytest.approx(1.0, abs=1e-4)
+        assert row["confidence"] == pytest.approx(max(row["probabilities"]))
+
+
+def test_classify_plain_text_and_a_clean_exit(digit_files):
+    files, labels = digit_files
+    result = run_cli("classify", files[0])
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"{files[0]}: {labels[0]} (")
+
+
+def test_inspect_prints_the_data_flow_and_the_preprocessing(digit_files):
+    files, labels = digit_files
+    table = run_cli("inspect")
+    assert table.returncode == 0
+    assert any(line.startswith("conv1") and "28x28x1 -> 26x26x32" in line for line in table.stdout.splitlines())
+    with_image = run_cli("inspect", files[1])
+    assert "centred by mass" in with_image.stdout and "28x28" in with_image.stdout
+    assert f"Prediction: {labels[1]} (" in with_image.stdout
+
+
+def test_train_writes_a_model_and_prints_the_table(digit_files, tmp_path):
+    out = tmp_path / "mlp.keras"
+    result = run_cli("train", "--arch", "mlp", "--epochs", "2", "--limit", "3000", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["epoch", "loss"])
+    assert [lines[header + k].split()[0] for k in (1, 2)] == ["1", "2"]
+    accuracy = float(next(line for line in lines if line.startswith("Test accuracy")).split()[2].rstrip("%"))
+    assert accuracy > 80.0
+    classified = run_cli("classify", "--model", str(out), "--json", digit_files[0][0])
+    assert classified.returncode == 0
+    assert len(json.loads(classified.stdout)["probabilities"]) == 10
+
+
+def test_missing_data_and_model_files_give_one_clear_line(tmp_path):
+    result = run_cli("train", "--data", str(tmp_path / "nowhere.npz"), "--epochs", "1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "not found" in result.stderr
+    bad = tmp_path / "bad.keras"
+    bad.write_text("nope")
+    result = run_cli("classify", "--model", str(bad), str(tmp_path / "x.png"))
+    assert result.returncode == 2 and "could not be loaded" in result.stderr and "Traceback" not in result.stderr
