@@ -1,0 +1,193 @@
+"""Training off the GUI thread: a QObject worker whose Keras callbacks only emit signals."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+SNAPSHOT_SECONDS = 0.5  # filters and feature maps refresh at most this often within an epoch
+PROBE_INDEX = 0  # the first test digit is the probe (a 7 in MNIST)
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """Everything the tab's settings decide for one run."""
+
+    architecture: str
+    config: Any  # model.training.TrainConfig
+    data_path: str | None  # None: Keras' download
+    train_limit: int | None = None  # the first N training digits; None: all
+    tensorboard_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the model's first layer looks like now: weights and the probe digit's maps, as 2-D mosaics."""
+
+    layer: str
+    filters: np.ndarray
+    maps_layer: str | None
+    maps: np.ndarray | None
+    fractional_epoch: float
+
+
+@dataclass
+class TrainOutcome:
+    """A finished (or stopped) run: the model, its history and its test-set results."""
+
+    model: Any  # keras.Model
+    result: Any  # model.training.TrainResult
+    test_accuracy: float | None = None
+    confusion: np.ndarray | None = None
+    predicted: np.ndarray | None = None
+    test_images: np.ndarray | None = None
+    test_labels: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class TrainWorker(QObject):
+    """Loads data, builds and trains the model, evaluates it; meant to run in a QThread."""
+
+    started = Signal(int, int, int)  # epochs, batches per epoch, training digits
+    batchDone = Signal(object)  # BatchProgress
+    epochDone = Signal(object)  # EpochResult
+    snapshot = Signal(object)  # Snapshot
+    status = Signal(str)
+    finished = Signal(object)  # TrainOutcome
+    failed = Signal(str)
+
+    def __init__(self, request: TrainRequest) -> None:
+        super().__init__()
+        self.request = request
+        self.control = None  # model.training.TrainingControl, made in run()
+        self._abandoned = threading.Event()
+        self._stop_early = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the current batch and keep the model trained so far."""
+        self._stop_early.set()
+        if self.control is not None:
+            self.control.stop()
+
+    def abandon(self) -> None:
+        """Stop as soon as possible and skip evaluation (the window is closing)."""
+        self._abandoned.set()
+        self.stop()
+
+    def pause(self) -> None:
+        if self.control is not None:
+            self.control.pause()
+
+    def resume(self) -> None:
+        if self.control is not None:
+            self.control.resume()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # any failure reaches the user as a message, never a crash
+            message = str(exc).strip() or type(exc).__name__
+            self.failed.emit(message if type(exc).__name__ == "DataError" else f"{type(exc).__name__}: {message}")
+
+    def _run(self) -> None:
+        self.status.emit("Loading MNIST...")
+        from model.data import load_mnist
+
+        request = self.request
+        data = load_mnist(request.data_path)
+        if request.train_limit:
+            data = data.subset(request.train_limit)
+        self.status.emit("Building the model (TensorFlow starts up once)...")
+        import keras
+
+        from model.architectures import build
+        from model.inspection import Inspector
+        from model.training import TrainingControl, train
+
+        self.control = TrainingControl()
+        if self._stop_early.is_set():
+            self.control.stop()
+        model = build(request.architecture)
+        probe = SnapshotTaker(model, Inspector(model), data.x_test[PROBE_INDEX])
+        config = request.config
+        n_train = len(data.split(config.validation_split)[0][0])
+        batches = -(-n_train // config.batch_size)
+        callbacks: list[keras.callbacks.Callback] = [probe.callback(self.snapshot.emit)]
+        if request.tensorboard_dir:
+            run_dir = Path(request.tensorboard_dir) / f"{request.architecture}-{datetime.now():%Y%m%d-%H%M%S}"
+            callbacks.append(keras.callbacks.TensorBoard(str(run_dir)))
+        self.snapshot.emit(probe.take(0.0))
+        self.started.emit(config.epochs, batches, n_train)
+        self.status.emit("Training...")
+        result = train(model, data, config, on_batch=self.batchDone.emit, on_epoch=self.epochDone.emit,
+                       control=self.control, extra_callbacks=callbacks)
+        outcome = TrainOutcome(model, result)
+        if not self._abandoned.is_set():
+            self.status.emit("Measuring accuracy on the test set...")
+            from model.training import confusion_matrix, evaluate
+
+            outcome.test_accuracy, outcome.predicted = evaluate(model, data.x_test, data.y_test)
+            outcome.confusion = confusion_matrix(data.y_test, outcome.predicted)
+            outcome.test_images, outcome.test_labels = data.x_test, data.y_test
+        self.finished.emit(outcome)
+
+
+class SnapshotTaker:
+    """Reads the first layer's weights and the probe digit's feature maps, in the training thread."""
+
+    def __init__(self, model, inspector, probe_image: np.ndarray) -> None:
+        from model.data import to_model_input
+        from model.monitoring import first_feature_maps_layer
+
+        self.model = model
+        self.inspector = inspector
+        self.probe = to_model_input(probe_image[np.newaxis])[0]
+        self.maps_layer = first_feature_maps_layer(model)
+
+    def take(self, fractional_epoch: float) -> Snapshot:
+        from model.monitoring import first_layer_weights, mosaic
+
+        layer, weights = first_layer_weights(self.model) or ("", np.zeros((1, 1, 1)))
+        maps = None
+        if self.maps_layer is not None:
+            inspection = self.inspector.inspect(self.probe)
+            values = next(o.values for o in inspection.layers if o.stage.name == self.maps_layer)
+            maps = mosaic(np.transpose(values, (2, 0, 1)), columns=8, each=False)
+        columns = 8 if len(weights) > 16 else None
+        return Snapshot(layer, mosaic(weights, columns=columns), self.maps_layer, maps, fractional_epoch)
+
+    def callback(self, emit):
+        """A Keras callback that emits a snapshot at every epoch end and every SNAPSHOT_SECONDS within one."""
+        import keras
+
+        taker = self
+
+        class _SnapshotCallback(keras.callbacks.Callback):
+            def __init__(self) -> None:
+                super().__init__()
+                self._last = time.perf_counter()
+                self._epoch = 0
+
+            def on_epoch_begin(self, epoch: int, logs=None) -> None:
+                self._epoch = epoch
+
+            def on_train_batch_end(self, batch: int, logs=None) -> None:
+                now = time.perf_counter()
+                if now - self._last >= SNAPSHOT_SECONDS:
+                    self._last = now
+                    batches = self.params.get("steps") or batch + 1
+                    emit(taker.take(self._epoch + (batch + 1) / batches))
+
+            def on_epoch_end(self, epoch: int, logs=None) -> None:
+                self._last = time.perf_counter()
+                emit(taker.take(epoch + 1.0))
+
+        return _SnapshotCallback()
