@@ -1,0 +1,50 @@
+"""Starting the application: `run_app` is what `python main.py` and `digit-lens` call."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+TIMINGS_VAR = "DIGIT_LENS_STARTUP_TIMINGS"  # when set: print start-up timings as JSON and quit
+
+
+def run_app(model_path: str | Path | None = None) -> int:
+    """Open the window (the model loads in the background) and run the event loop; returns the exit code."""
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Digit Lens")
+    app.setOrganizationName("DigitLens")
+    app.setDesktopFileName("digit-lens")
+    from gui.window import ICON, MainWindow
+
+    app.setWindowIcon(QIcon(str(ICON)))
+    window = MainWindow(model_path=model_path)
+    window.show()
+    if os.environ.get(TIMINGS_VAR):
+        _report_startup(app, window)
+    return app.exec()
+
+
+def _report_startup(app: QApplication, window) -> None:
+    """Print when the window was shown and when a digit drawn at once was first classified, then quit."""
+    app.processEvents()  # the first paint
+    shown = time.time()
+    digit = np.zeros((28, 28), np.uint8)
+    digit[4:24, 13:16] = 255  # a "1", drawn before the model is ready
+
+    def classified() -> None:
+        if window.draw.inspection is not None:
+            print(json.dumps({"shown": shown, "first_prediction": time.time(),
+                              "digit": window.draw.inspection.digit}), flush=True)
+            window.close()
+
+    window.draw.viewUpdated.connect(classified)
+    QTimer.singleShot(0, lambda: window.draw.show_digit(digit, "start-up probe"))

@@ -1,0 +1,203 @@
+"""One panel per stage of the network: feature-map mosaics, vector strips and bar charts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from gui.mosaic import Mosaic
+
+COLOR_MAP = pg.colormap.get("viridis")
+BAR_BRUSH = pg.mkBrush(90, 160, 230)
+STRIP_LIMIT = 256  # vectors longer than this are shown as a strip, shorter ones as bars
+PANEL_WIDTH = 560  # the width the mosaics are sized for, in logical pixels
+
+
+def levels_of(values: np.ndarray) -> tuple[float, float]:
+    """The (low, high) colour levels covering `values`, never an empty range."""
+    low, high = float(np.min(values)), float(np.max(values))
+    return (low, high) if high > low else (low, low + 1.0)
+
+
+class StagePanel(QFrame):
+    """A stage's name, kind, input -> output shape, description, readout and plot."""
+
+    def __init__(self, stage, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stage = stage
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        header = QHBoxLayout()
+        title = QLabel(f"<b>{stage.name}</b> &nbsp;<span style='color:gray'>{stage.kind}</span>"
+                       f" &nbsp; {stage.shape_text.replace('->', '&rarr;')}")
+        header.addWidget(title)
+        header.addStretch(1)
+        self.readout = QLabel()
+        self.readout.setStyleSheet("color: gray")
+        header.addWidget(self.readout)
+        layout.addLayout(header)
+        description = QLabel(stage.description)
+        description.setWordWrap(True)
+        description.setStyleSheet("color: gray")
+        layout.addWidget(description)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(None)
+        self.view.ci.layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.view.scene().sigMouseMoved.connect(self._hover)
+
+    def show_values(self, values: np.ndarray, per_map: bool) -> None:
+        """Show this stage's output for the current drawing."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Show nothing (blank canvas)."""
+        raise NotImplementedError
+
+    def _hover(self, scene_position: QPointF) -> None:
+        raise NotImplementedError
+
+
+class MapsPanel(StagePanel):
+    """All feature maps of a layer as one mosaic image, with a colour bar."""
+
+    mapClicked = Signal(int)  # channel
+
+    def __init__(self, stage, parent: QWidget | None = None) -> None:
+        super().__init__(stage, parent)
+        height, width = stage.output_shape[:2]
+        channels = stage.output_shape[2] if len(stage.output_shape) == 3 else 1
+        self.mosaic = Mosaic(height, width, channels)
+        rows, columns = self.mosaic.shape
+        box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=True)
+        box.setDefaultPadding(0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        box.addItem(self.image)
+        box.setRange(QRectF(0, 0, columns, rows), padding=0)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
+        self.bar.setImageItem(self.image)
+        self.view.addItem(self.bar)
+        self.view.setFixedHeight(int(np.clip(PANEL_WIDTH * rows / columns, 90, 240)))
+        self.view.scene().sigMouseClicked.connect(self._click)
+        self._values: np.ndarray | None = None
+
+    def show_values(self, values: np.ndarray, per_map: bool) -> None:
+        values = values.reshape(self.mosaic.height, self.mosaic.width, self.mosaic.channels)
+        self._values = values
+        levels = (0.0, 1.0) if per_map else levels_of(values)
+        self.image.setImage(self.mosaic.fill(values, per_map), autoLevels=False, levels=levels)
+        self.bar.setLevels(levels)
+
+    def clear(self) -> None:
+        self._values = None
+        self.image.clear()
+        self.readout.clear()
+
+    def _locate(self, scene_position: QPointF) -> tuple[int, int, int] | None:
+        if self._values is None:
+            return None
+        point = self.image.mapFromScene(scene_position)
+        if point.x() < 0 or point.y() < 0:
+            return None
+        return self.mosaic.locate(int(point.y()), int(point.x()))
+
+    def _hover(self, scene_position: QPointF) -> None:
+        found = self._locate(scene_position)
+        if found is None:
+            self.readout.clear()
+            return
+        channel, row, column = found
+        self.readout.setText(f"map {channel}  row {row}, col {column}  value {self._values[row, column, channel]:.3f}")
+
+    def _click(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and not event.double():
+            found = self._locate(event.scenePos())
+            if found is not None:
+                self.mapClicked.emit(found[0])
+
+
+class StripPanel(StagePanel):
+    """A long vector as a one-row heat map you can zoom and pan along."""
+
+    def __init__(self, stage, parent: QWidget | None = None) -> None:
+        super().__init__(stage, parent)
+        self.size = int(np.prod(stage.output_shape))
+        plot = self.view.addPlot()
+        plot.hideAxis("left")
+        plot.setMouseEnabled(x=True, y=False)
+        plot.setLimits(xMin=0, xMax=self.size, yMin=0, yMax=1, minXRange=8)
+        plot.setRange(xRange=(0, self.size), yRange=(0, 1), padding=0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        plot.addItem(self.image)
+        self.plot = plot
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
+        self.bar.setImageItem(self.image)
+        self.view.addItem(self.bar)
+        self.view.setFixedHeight(90)
+        self._values: np.ndarray | None = None
+
+    def show_values(self, values: np.ndarray, per_map: bool) -> None:
+        self._values = values.reshape(1, -1)
+        levels = levels_of(self._values)
+        self.image.setImage(self._values, autoLevels=False, levels=levels)
+        self.bar.setLevels(levels)
+
+    def clear(self) -> None:
+        self._values = None
+        self.image.clear()
+        self.readout.clear()
+
+    def _hover(self, scene_position: QPointF) -> None:
+        index = int(self.image.mapFromScene(scene_position).x())
+        if self._values is None or not self.plot.sceneBoundingRect().contains(scene_position) or not 0 <= index < self.size:
+            self.readout.clear()
+            return
+        self.readout.setText(f"index {index}  value {self._values[0, index]:.3f}")
+
+
+class BarsPanel(StagePanel):
+    """A short vector (a dense layer's units) as bars."""
+
+    def __init__(self, stage, parent: QWidget | None = None) -> None:
+        super().__init__(stage, parent)
+        self.size = int(np.prod(stage.output_shape))
+        plot = self.view.addPlot()
+        plot.setMouseEnabled(x=True, y=False)
+        plot.setLimits(xMin=-1, xMax=self.size)
+        plot.setXRange(-1, self.size, padding=0)
+        plot.showGrid(y=True, alpha=0.2)
+        self.bars = pg.BarGraphItem(x=np.arange(self.size), height=np.zeros(self.size), width=0.8, brush=BAR_BRUSH, pen=None)
+        plot.addItem(self.bars)
+        self.plot = plot
+        self.view.setFixedHeight(130)
+        self._values: np.ndarray | None = None
+
+    def show_values(self, values: np.ndarray, per_map: bool) -> None:
+        self._values = values.reshape(-1)
+        self.bars.setOpts(height=self._values)
+
+    def clear(self) -> None:
+        self._values = None
+        self.bars.setOpts(height=np.zeros(self.size))
+        self.readout.clear()
+
+    def _hover(self, scene_position: QPointF) -> None:
+        index = int(round(self.bars.mapFromScene(scene_position).x()))
+        if self._values is None or not self.plot.sceneBoundingRect().contains(scene_position) or not 0 <= index < self.size:
+            self.readout.clear()
+            return
+        self.readout.setText(f"unit {index}  value {self._values[index]:.3f}")
+
+
+def panel_for(stage) -> StagePanel:
+    """The panel that suits a stage's output: maps for images, a strip for long vectors, else bars."""
+    shape = stage.output_shape
+    if len(shape) in (2, 3) and min(shape[:2]) > 1:
+        return MapsPanel(stage)
+    if stage.kind == "Flatten" or int(np.prod(shape)) > STRIP_LIMIT:
+        return StripPanel(stage)
+    return BarsPanel(stage)

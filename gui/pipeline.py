@@ -1,0 +1,84 @@
+"""The pipeline view: every stage of the loaded model, in order, the output pinned in view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from gui.output_panel import OutputPanel
+from gui.panels import MapsPanel, StagePanel, panel_for
+
+
+class PipelineView(QWidget):
+    """A scrolling column of stage panels beside the output panel."""
+
+    mapClicked = Signal(int, int)  # stage index, channel
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pipeline")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.heading = QLabel("<b>Loading model…</b>")
+        bar.addWidget(self.heading, 1)
+        self.per_map = QCheckBox("Colour levels per map")
+        self.per_map.setToolTip("Scale each feature map to its own range (on) or each layer to one range (off).")
+        bar.addWidget(self.per_map)
+        layout.addLayout(bar)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.splitter.addWidget(self.scroll)
+        self.output = OutputPanel()
+        self.splitter.addWidget(self.output)
+        self.output.setMinimumWidth(240)
+        self.output.setMaximumWidth(380)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([700, 300])
+        layout.addWidget(self.splitter, 1)
+        self.panels: list[StagePanel] = []
+        self._set_content(QWidget())
+
+    def set_stages(self, name: str, stages, classes: int) -> None:
+        """Build one panel per stage (the last, the output, is the pinned output panel)."""
+        self.heading.setText(f"<b>{name}</b> &nbsp;— {len(stages)} stages, input to output")
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(4, 4, 4, 4)
+        self.panels = []
+        for index, stage in enumerate(stages[:-1]):
+            panel = panel_for(stage)
+            if isinstance(panel, MapsPanel):
+                panel.mapClicked.connect(lambda channel, index=index: self.mapClicked.emit(index, channel))
+            column.addWidget(panel)
+            self.panels.append(panel)
+        column.addStretch(1)
+        self._set_content(content)
+        self.output.set_stage(stages[-1], classes)
+
+    def show_inspection(self, inspection) -> None:
+        """Every stage's output for the current drawing."""
+        per_map = self.per_map.isChecked()
+        for panel, layer in zip(self.panels, inspection.layers):
+            panel.show_values(layer.values, per_map)
+        self.output.show_probabilities(inspection.probabilities)
+
+    def clear(self, message: str) -> None:
+        """Empty panels and no probabilities, with `message` where the digit would be."""
+        for panel in self.panels:
+            panel.clear()
+        self.output.clear(message)
+
+    def render_all(self) -> list[QPixmap]:
+        """Pictures of the whole pipeline (scrolled-out panels included) and of the output panel."""
+        return [self.scroll.widget().grab(), self.output.grab()]
+
+    def _set_content(self, content: QWidget) -> None:
+        old = self.scroll.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.scroll.setWidget(content)
