@@ -102,7 +102,7 @@ class TrainTab(QWidget):
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(_group("Epochs", epochs))
         bottom.addWidget(_group("Test set", self.confusion))
-        bottom.setSizes([440, 460])
+        bottom.setSizes([490, 410])
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(bottom)
@@ -136,6 +136,7 @@ class TrainTab(QWidget):
         self.counters.setText("Epoch -, batch -")
         self.test_accuracy.setText("Test accuracy: -")
         self.curves.start_run()
+        self.confusion.mark_stale()
         self._worker = TrainWorker(request)
         self._thread = QThread(self)
         self._worker.moveToThread(self._thread)
@@ -207,7 +208,7 @@ class TrainTab(QWidget):
         else:
             self._worker.resume()
             self.pause_button.setText("Pause")
-            self.status.setText("Training...")
+            self.status.setText("Training resumed.")
 
     def _on_started(self, epochs: int, batches: int, digits: int) -> None:
         self._epochs, self._batches = epochs, batches

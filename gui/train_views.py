@@ -164,6 +164,11 @@ class ConfusionView(QWidget):
                              "click a digit to load it into Draw & Inspect.")
         self.gallery.clear()
 
+    def mark_stale(self) -> None:
+        """A new run started: the shown results are the previous run's until it finishes."""
+        if self._images is not None:
+            self.caption.setText("Results of the previous run; this run's appear when it finishes.")
+
     def show_cell(self, row: int, column: int) -> None:
         """Fill the gallery with the test digits whose true label is `row` and prediction `column`."""
         if self._images is None:

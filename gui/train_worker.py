@@ -126,7 +126,6 @@ class TrainWorker(QObject):
             callbacks.append(keras.callbacks.TensorBoard(str(run_dir)))
         self.snapshot.emit(probe.take(0.0))
         self.started.emit(config.epochs, batches, n_train)
-        self.status.emit("Training...")
         result = train(model, data, config, on_batch=self.batchDone.emit, on_epoch=self.epochDone.emit,
                        control=self.control, extra_callbacks=callbacks)
         outcome = TrainOutcome(model, result)
