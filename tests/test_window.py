@@ -1,0 +1,234 @@
+"""The main window, driven with real mouse events on the canvas (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel
+
+from gui.scripting import ellipse, line, scaled, stroke
+from model.store import SHIPPED_MODEL
+
+LOAD_TIMEOUT_MS = 120_000
+# The trained model the window opens with: the shipped one unless the environment names another.
+MODEL = Path(os.environ.get("DIGIT_LENS_TEST_MODEL", SHIPPED_MODEL))
+
+pytestmark = pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL}")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def private_settings(tmp_path_factory):
+    """Keep the window's remembered layout out of the user's own settings."""
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
+
+
+def open_window(qapp):
+    from gui import MainWindow
+
+    window = MainWindow(model_path=MODEL)
+    window.messages = []
+    window.show_message = lambda title, text: window.messages.append((title, text))
+    window.resize(1366, 740)
+    window.show()
+    return window
+
+
+@pytest.fixture(scope="module")
+def window(qapp):
+    """One window with the shipped model, shared by the drawing tests (the canvas is cleared for each)."""
+    window = open_window(qapp)
+    yield window
+    window.close()
+
+
+@pytest.fixture
+def ready(window, qtbot):
+    qtbot.waitUntil(lambda: window.is_ready, timeout=LOAD_TIMEOUT_MS)
+    window.canvas.clear()
+    settle(window, qtbot)
+    window.messages.clear()
+    return window
+
+
+def settle(window, qtbot) -> None:
+    """Let the coalesced update run."""
+    qtbot.waitUntil(lambda: not window.draw._timer.isActive(), timeout=5000)
+
+
+def prediction(window) -> str:
+    return window.findChild(QLabel, "prediction").text()
+
+
+def draw(window, qtbot, *strokes) -> None:
+    canvas = window.findChild(type(window.canvas), "canvas")
+    for points in strokes:
+        stroke(canvas, scaled(points, canvas))
+    settle(window, qtbot)
+
+
+ONE = line((140, 40), (140, 240))
+ZERO = ellipse((140, 140), (60, 95))
+
+
+def test_blank_canvas_invites_drawing_and_predicts_nothing(ready):
+    from model.preprocess import NOTHING_DRAWN
+
+    assert prediction(ready) == ""
+    assert ready.pipeline.output.confidence.text() == NOTHING_DRAWN
+    assert not ready.pipeline.output.bars.opts["height"].any()
+    assert ready.draw.inspection is None
+
+
+def test_vertical_stroke_reads_1(ready, qtbot):
+    draw(ready, qtbot, ONE)
+    assert prediction(ready) == "1"
+    assert "confident" in ready.pipeline.output.confidence.text()
+
+
+def test_closed_loop_reads_0(ready, qtbot):
+    draw(ready, qtbot, ZERO)
+    assert prediction(ready) == "0"
+
+
+def test_prediction_updates_while_the_stroke_is_drawn(ready, qtbot):
+    canvas = ready.canvas
+    seen = []
+    stroke(canvas, scaled(ONE, canvas), on_move=lambda: (qtbot.wait(1), seen.append(prediction(ready))))
+    assert any(seen[:-1]), "a prediction was shown before the pen was lifted"
+
+
+def test_undo_and_clear_restore_the_previous_state(ready, qtbot):
+    draw(ready, qtbot, ONE)
+    before = ready.canvas.pixels()
+    shown = prediction(ready)
+    draw(ready, qtbot, line((60, 140), (220, 140)))
+    assert not np.array_equal(ready.canvas.pixels(), before)
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(ready, qtbot)
+    assert np.array_equal(ready.canvas.pixels(), before)
+    assert prediction(ready) == shown
+    qtbot.keyClick(ready, Qt.Key.Key_Escape)
+    settle(ready, qtbot)
+    assert not ready.canvas.pixels().any()
+    assert prediction(ready) == ""
+
+
+def test_pipeline_shows_one_panel_per_stage_with_its_shapes(ready, qtbot):
+    stages = ready.draw.inspector.stages
+    panels = ready.pipeline.panels
+    assert len(panels) + 1 == len(stages)  # the output stage is the pinned output panel
+    for panel, stage in zip(panels, stages):
+        assert panel.stage == stage
+    assert [s.output_shape for s in stages[:3]] == [(28, 28, 1), (26, 26, 32), (26, 26, 32)]
+    draw(ready, qtbot, ONE)
+    conv = panels[1]
+    assert conv.image.image.shape == conv.mosaic.shape
+    assert not np.isnan(conv.image.image).all()
+
+
+def test_clicking_a_first_layer_map_shows_its_kernel_and_input_patch(ready, qtbot):
+    from gui.map_detail import MapDetail
+
+    draw(ready, qtbot, ONE)
+    ready.draw.open_map(1, 5)
+    dialog = ready.findChild(MapDetail)
+    assert dialog is not None and dialog.kernel_size == (3, 3)
+    assert dialog.model_input is not None
+    dialog.close()
+
+
+def test_corrupt_image_file_leaves_the_window_as_it_was(ready, qtbot, tmp_path):
+    draw(ready, qtbot, ONE)
+    pixels, shown = ready.canvas.pixels(), prediction(ready)
+    bad = tmp_path / "digit.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really an image")
+    assert not ready.open_image(bad)
+    settle(ready, qtbot)
+    assert len(ready.messages) == 1 and "digit.png" in ready.messages[0][1]
+    assert np.array_equal(ready.canvas.pixels(), pixels)
+    assert prediction(ready) == shown
+
+
+def test_image_file_goes_on_the_canvas_and_through_the_pipeline(ready, qtbot, tmp_path):
+    page = Image.new("L", (200, 300), 255)  # dark ink on white paper, unlike the canvas
+    page.paste(0, (90, 40, 110, 260))
+    path = tmp_path / "one.png"
+    page.save(path)
+    assert ready.open_image(path)
+    settle(ready, qtbot)
+    assert ready.canvas.pixels().max() == 255
+    assert prediction(ready) == "1"
+
+
+def test_sample_button_loads_an_mnist_digit_with_its_label(ready, qtbot, mnist_path):
+    button = ready.draw.sample_button
+    qtbot.waitUntil(button.isEnabled, timeout=LOAD_TIMEOUT_MS)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(ready, qtbot)
+    assert "true label" in ready.draw.sample_note.text()
+    assert prediction(ready) != ""
+
+
+def test_save_view_writes_the_whole_pipeline(ready, qtbot, tmp_path):
+    draw(ready, qtbot, ZERO)
+    path = tmp_path / "view.png"
+    assert ready.save_view(path)
+    saved = Image.open(path)
+    assert saved.width > 800 and saved.height > ready.pipeline.scroll.viewport().height()
+
+
+def test_unusable_model_file_keeps_the_current_model(ready, qtbot, tmp_path):
+    draw(ready, qtbot, ONE)
+    name = ready.draw.inspector.name
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"this is not a zip archive")
+    with qtbot.waitSignal(ready.modelFailed, timeout=LOAD_TIMEOUT_MS):
+        ready.open_model(bad)
+    assert ready.draw.inspector.name == name
+    assert "broken.keras" in ready.messages[-1][1]
+    assert prediction(ready) == "1"
+
+
+def test_drawing_before_the_model_is_ready_is_classified_when_it_is(qapp, qtbot):
+    window = open_window(qapp)
+    try:
+        assert not window.is_ready
+        draw(window, qtbot, ONE)
+        assert prediction(window) == ""
+        qtbot.waitUntil(lambda: prediction(window) == "1", timeout=LOAD_TIMEOUT_MS)
+    finally:
+        window.close()
+
+
+def test_models_of_other_architectures_and_input_shapes(ready, qtbot, tmp_path):
+    import keras
+
+    from model.architectures import build
+
+    with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
+        ready.use_model(build("cnn_small"))
+    shapes = [panel.stage.output_shape for panel in ready.pipeline.panels]
+    assert shapes == [(28, 28, 1), (26, 26, 32), (26, 26, 32), (13, 13, 32), (5408,), (128,), (128,)]
+    assert ready.pipeline.panels[4].size == 5408
+
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="colour_conv")(inputs)
+    x = keras.layers.Flatten()(x)
+    outputs = keras.layers.Dense(10, activation="softmax")(x)
+    path = tmp_path / "rgb.keras"
+    keras.Model(inputs, outputs, name="rgb_net").save(path)
+    with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
+        ready.open_model(path)
+    assert ready.draw.inspector.name == "rgb_net"
+    assert ready.pipeline.panels[1].stage.output_shape == (30, 30, 4)
+    draw(ready, qtbot, ONE)
+    assert prediction(ready) != ""
+    assert ready.draw.model_input.shape == (32, 32, 3)
+
+    with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
+        ready.open_model(MODEL)  # leave the shared window as the other tests expect it
