@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlid
 
 from model.monitoring import smooth
 
-REDRAW_MS = 200  # at most five redraws a second, whatever the batch rate
+REDRAW_MS = 250  # at most four redraws a second, whatever the batch rate
 TRAIN_COLOR = "#1f77b4"
 RAW_COLOR = (31, 119, 180, 70)
 VAL_COLOR = "#e4572e"
@@ -36,7 +36,6 @@ class TrainingCurves(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True)
         self.loss_plot = self._plot("lossPlot", "Loss", "cross-entropy", legend_at=(-10, 10))
         self.accuracy_plot = self._plot("accuracyPlot", "Accuracy", "fraction correct", legend_at=(-10, -40))
         self._runs: list[dict[str, _Series]] = []
@@ -86,9 +85,9 @@ class TrainingCurves(QWidget):
         return plot
 
     def _series(self, plot: pg.PlotWidget, run: int) -> _Series:
-        raw = plot.plot(pen=pg.mkPen(RAW_COLOR, width=1))
-        smoothed = plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name=f"run {run}: training")
-        validation = plot.plot(pen=pg.mkPen(VAL_COLOR, width=2), symbol="o", symbolSize=7,
+        raw = plot.plot(pen=pg.mkPen(RAW_COLOR, width=1))  # many points: not antialiased, cheaper to draw
+        smoothed = plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name=f"run {run}: training", antialias=True)
+        validation = plot.plot(pen=pg.mkPen(VAL_COLOR, width=2), antialias=True, symbol="o", symbolSize=7,
                                symbolBrush=VAL_COLOR, symbolPen="w", name=f"run {run}: validation")
         return _Series(raw, smoothed, validation)
 
