@@ -11,7 +11,6 @@ from gui.canvas import Canvas
 from gui.input_panel import InputPanel
 from gui.map_detail import MapDetail
 from gui.pipeline import PipelineView
-from model.preprocess import preprocess
 
 DEFAULT_INPUT = (28, 28, 1)  # preprocessing shape until a model is loaded
 LOADING = "Loading model… what you draw is classified as soon as it is ready."
@@ -95,6 +94,8 @@ class DrawInspectTab(QWidget):
 
     def refresh(self) -> None:
         """Run the current drawing through preprocessing and the model, and update every panel."""
+        from model.preprocess import preprocess  # scipy: imported on the first drawing, not at start-up
+
         self._timer.stop()
         shape = self.inspector.input_shape if self.inspector is not None else DEFAULT_INPUT
         prepared = preprocess(self.canvas.pixels(), shape)

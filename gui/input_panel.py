@@ -58,13 +58,15 @@ class InputPanel(QFrame):
         else:
             self.image.setImage(self._input, autoLevels=False, levels=(0, 1))
         for i, (box, thumbnail, caption) in enumerate(self.steps):
-            if i < len(steps):
-                thumbnail.setImage(steps[i].image, autoLevels=False, levels=(0, 1))
-                box.autoRange(padding=0.02)
-                caption.setText(steps[i].name)
-            else:
+            image, name = (steps[i].image, steps[i].name) if i < len(steps) else (None, "")
+            if image is None:
                 thumbnail.clear()
-                caption.setText("")
+            else:
+                if thumbnail.image is None or thumbnail.image.shape != image.shape:
+                    box.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.02)
+                thumbnail.setImage(image, autoLevels=False, levels=(0, 1))
+            if caption.text != name:
+                caption.setText(name)
 
     def clear(self) -> None:
         self.show_input(None, [])

@@ -66,7 +66,7 @@ class OutputPanel(QFrame):
         top = int(np.argmax(probabilities))
         brushes = [BAR_BRUSH] * self.classes
         brushes[top] = TOP_BRUSH
-        self.bars.setOpts(x=np.arange(self.classes), height=probabilities, brushes=brushes)
+        self.bars.setOpts(height=probabilities, brushes=brushes)
         self.prediction.setText(str(top))
         self.confidence.setText(f"{probabilities[top]:.1%} confident")
 

@@ -16,9 +16,20 @@ PANEL_WIDTH = 560  # the width the mosaics are sized for, in logical pixels
 
 
 def levels_of(values: np.ndarray) -> tuple[float, float]:
-    """The (low, high) colour levels covering `values`, never an empty range."""
+    """Round (low, high) colour levels covering `values`: 0 or a nice number each side, never an empty range.
+
+    Round levels keep the colour bar still while the drawing changes a little (and spare repainting it).
+    """
     low, high = float(np.min(values)), float(np.max(values))
+    low = 0.0 if low >= 0 else -_nice_ceiling(-low)
+    high = 0.0 if high <= 0 else _nice_ceiling(high)
     return (low, high) if high > low else (low, low + 1.0)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
+    scale = 10.0 ** np.floor(np.log10(value))
+    return next(step * scale for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * scale >= value)
 
 
 class StagePanel(QFrame):
@@ -90,7 +101,8 @@ class MapsPanel(StagePanel):
         self._values = values
         levels = (0.0, 1.0) if per_map else levels_of(values)
         self.image.setImage(self.mosaic.fill(values, per_map), autoLevels=False, levels=levels)
-        self.bar.setLevels(levels)
+        if self.bar.levels() != levels:
+            self.bar.setLevels(levels)
 
     def clear(self) -> None:
         self._values = None
@@ -144,7 +156,8 @@ class StripPanel(StagePanel):
         self._values = values.reshape(1, -1)
         levels = levels_of(self._values)
         self.image.setImage(self._values, autoLevels=False, levels=levels)
-        self.bar.setLevels(levels)
+        if self.bar.levels() != levels:
+            self.bar.setLevels(levels)
 
     def clear(self) -> None:
         self._values = None
@@ -175,10 +188,17 @@ class BarsPanel(StagePanel):
         self.plot = plot
         self.view.setFixedHeight(130)
         self._values: np.ndarray | None = None
+        self._y_range = (0.0, 1.0)
+        plot.setYRange(*self._y_range)
 
     def show_values(self, values: np.ndarray, per_map: bool) -> None:
         self._values = values.reshape(-1)
         self.bars.setOpts(height=self._values)
+        # Rescale only when the bars outgrow the axis or shrink to a third of it: a steady axis is cheap and calm.
+        low, high = min(0.0, float(self._values.min())), max(float(self._values.max()), 1e-6)
+        if not (self._y_range[0] <= low and high <= self._y_range[1] and high > self._y_range[1] / 3):
+            self._y_range = (low * 1.1, high * 1.1)
+            self.plot.setYRange(*self._y_range, padding=0)
 
     def clear(self) -> None:
         self._values = None

@@ -10,13 +10,12 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import PySide6
-from PySide6.QtCore import QSettings, Qt, Signal, qVersion
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from gui.draw_tab import DrawInspectTab
 from gui.loader import ModelLoader
-from gui.train_tab import TrainTab
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif)"
@@ -29,10 +28,11 @@ def settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    """Digit Lens. The model loads in the background; `modelReady` fires when it can classify."""
+    """Digit Lens. Once shown, the model loads in the background; `modelReady` fires when it can classify."""
 
     modelReady = Signal()
     modelFailed = Signal(str)
+    firstPainted = Signal()
 
     def __init__(self, model_path: str | Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,11 +41,11 @@ class MainWindow(QMainWindow):
         self.draw = DrawInspectTab()
         self.canvas = self.draw.canvas
         self.pipeline = self.draw.pipeline
-        self.train = TrainTab()
+        self.train = None  # built after the first paint: its imports take a while
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.addTab(self.draw, "Draw && Inspect")
-        self.tabs.addTab(self.train, "Train")
+        self.tabs.addTab(QLabel("Loading…"), "Train")
         self.setCentralWidget(self.tabs)
         self.model_info = QLabel("Loading model…")
         self.statusBar().addPermanentWidget(self.model_info)
@@ -57,20 +57,41 @@ class MainWindow(QMainWindow):
 
         self.canvas.fileDropped.connect(self.open_image)
         self.draw.sample_button.clicked.connect(self.load_sample)
-        self.train.useModel.connect(self.use_model)
-        self.train.showImage.connect(self.show_training_image)
         self.loader = ModelLoader(self)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
         self.loader.measured.connect(self._measured)
         self.loader.testSet.connect(self._test_set)
         self._restore_layout()
-        self._request = self.loader.load(None if model_path is None else str(model_path))
+        self._model_path = None if model_path is None else str(model_path)
+        self._request = 0
+        self._painted = False
 
     @property
     def is_ready(self) -> bool:
         """A model is loaded and the drawing is classified."""
         return self.draw.inspector is not None
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.firstPainted.emit()
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """Start loading the model, then build the Train tab: the window is already on screen."""
+        if self._request == 0:
+            self._request = self.loader.load(self._model_path)
+        from gui.train_tab import TrainTab
+
+        self.train = TrainTab()
+        self.train.useModel.connect(self.use_model)
+        self.train.showImage.connect(self.show_training_image)
+        placeholder = self.tabs.widget(1)
+        self.tabs.removeTab(1)
+        placeholder.deleteLater()
+        self.tabs.insertTab(1, self.train, "Train")
 
     # -- models ----------------------------------------------------------------------------
 
@@ -231,6 +252,7 @@ class MainWindow(QMainWindow):
         stored.setValue("window/splitter", self.draw.splitter.saveState())
         stored.setValue("window/pipelineSplitter", self.pipeline.splitter.saveState())
         stored.setValue("canvas/brush", self.draw.brush.value())
-        self.train.shutdown()
+        if self.train is not None:
+            self.train.shutdown()
         self.loader.stop()
         super().closeEvent(event)
