@@ -1,6 +1,6 @@
 """Model-core speed: all-layer inference against model.predict, and the progress callback's cost.
 
-Prints one JSON object. Usage: python benchmarks/bench_model.py [--calls 500] [--rounds 3]
+Prints one JSON object. Usage: python benchmarks/bench_model.py [--calls 500] [--rounds 3] [--data PATH]
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from model.architectures import build  # noqa: E402
@@ -69,8 +71,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--data", default=os.environ.get("DIGIT_LENS_MNIST", SHARED_MNIST),
+                        help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST, else ../shared/data/mnist.npz)")
     args = parser.parse_args()
-    data = load_mnist()
+    data = load_mnist(args.data)
     image = to_model_input(data.x_test[:1])[0]
     report = {
         "inference": {

@@ -97,7 +97,14 @@ class TrainingControl:
 
 
 class ProgressCallback(keras.callbacks.Callback):
-    """Turns Keras logs into floats, hands them to plain functions, and obeys a TrainingControl."""
+    """Turns Keras logs into floats, hands them to plain functions, and obeys a TrainingControl.
+
+    Batch reports run on Keras' callback threads (`async_safe`), so the training loop never
+    waits for them; reports that arrive after a newer one are dropped. Pause and stop are
+    checked in the loop itself, before each batch.
+    """
+
+    async_safe = True
 
     def __init__(self, batches_per_epoch: int, batch_size: int,
                  on_batch: Callable[[BatchProgress], None] | None = None,
@@ -110,14 +117,25 @@ class ProgressCallback(keras.callbacks.Callback):
         self.on_epoch = on_epoch
         self.control = control or TrainingControl()
         self.result = TrainResult()
+        self._lock = threading.Lock()
         self._epoch = 0
+        self._last_reported = -1
         self._epoch_start = 0.0
         self._paused_seconds = 0.0
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch = epoch
+        self._last_reported = -1
         self._epoch_start = time.perf_counter()
         self._paused_seconds = 0.0
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:
+        if self.control.paused:
+            paused_at = time.perf_counter()
+            self.control.wait_while_paused()
+            self._paused_seconds += time.perf_counter() - paused_at
+        if self.control.stop_requested:
+            self._halt(f"Stopped by request during epoch {self._epoch + 1}; the model keeps what it learned so far.")
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         logs = logs or {}
@@ -126,18 +144,16 @@ class ProgressCallback(keras.callbacks.Callback):
             self._halt(f"Training stopped: the loss became {loss} at epoch {self._epoch + 1}, batch {batch + 1}. "
                        "Try a smaller learning rate.")
             return
-        if self.on_batch is not None:
+        with self._lock:
+            if batch <= self._last_reported:
+                return
+            self._last_reported = batch
             elapsed = time.perf_counter() - self._epoch_start - self._paused_seconds
-            self.on_batch(BatchProgress(
-                epoch=self._epoch, batch=batch + 1, batches_per_epoch=self.batches_per_epoch,
-                loss=loss, accuracy=float(logs.get("accuracy", math.nan)),
-                samples_per_second=(batch + 1) * self.batch_size / max(elapsed, 1e-9)))
-        if self.control.paused:
-            paused_at = time.perf_counter()
-            self.control.wait_while_paused()
-            self._paused_seconds += time.perf_counter() - paused_at
-        if self.control.stop_requested:
-            self._halt(f"Stopped by request during epoch {self._epoch + 1}; the model keeps what it learned so far.")
+            if self.on_batch is not None:
+                self.on_batch(BatchProgress(
+                    epoch=self._epoch, batch=batch + 1, batches_per_epoch=self.batches_per_epoch,
+                    loss=loss, accuracy=float(logs.get("accuracy", math.nan)),
+                    samples_per_second=(batch + 1) * self.batch_size / max(elapsed, 1e-9)))
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = logs or {}
@@ -153,9 +169,10 @@ class ProgressCallback(keras.callbacks.Callback):
 
     def _halt(self, message: str) -> None:
         self.model.stop_training = True
-        if not self.result.stopped:
-            self.result.stopped = True
-            self.result.message = message
+        with self._lock:
+            if not self.result.stopped:
+                self.result.stopped = True
+                self.result.message = message
 
 
 def compile_model(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3) -> None:

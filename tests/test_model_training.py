@@ -40,7 +40,7 @@ def test_stop_ends_the_run_between_batches_and_keeps_what_was_learned(mnist):
     model = build("mlp")
     result = train(model, mnist.subset(12800, 500), TrainConfig(epochs=3, batch_size=64), on_batch=on_batch, control=control)
     assert result.stopped and "Stopped by request" in result.message
-    assert len(seen) == 20 and seen[-1].epoch == 0
+    assert seen[-1].epoch == 0 and 20 <= seen[-1].batch <= 23  # the batches already under way finish
     accuracy, _ = evaluate(model, mnist.x_test[:500], mnist.y_test[:500])
     assert accuracy > 0.5  # 20 batches already teach an MLP most digits
 
@@ -56,7 +56,7 @@ def test_nan_loss_stops_with_a_clear_message():
     callback = ProgressCallback(batches_per_epoch=10, batch_size=32)
     callback.set_model(model)
     callback.on_epoch_begin(0)
-    callback.on_train_batch_end(3, {"loss": float("nan"), "accuracy": 0.1})
+    callback.on_train_batch_end(3, {"loss": float("nan"), "accuracy": 0.1})  # as Keras calls it
     assert model.stop_training and callback.result.stopped
     assert "loss became nan" in callback.result.message and "learning rate" in callback.result.message
 
