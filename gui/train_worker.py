@@ -170,6 +170,8 @@ class SnapshotTaker:
         taker = self
 
         class _SnapshotCallback(keras.callbacks.Callback):
+            async_safe = True  # reads weights only: Keras may run it off the training loop
+
             def __init__(self) -> None:
                 super().__init__()
                 self._last = time.perf_counter()
