@@ -3,7 +3,7 @@
 Prints JSON: throughput of each (digits per second over one epoch), their ratio (goal >= 0.95), and the
 GUI's responsiveness while training: the largest gap between ticks of a 10 ms QTimer (goal <= 100 ms).
 
-    QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python benchmarks/bench_training_gui.py [--digits 20000] [--data mnist.npz]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_training_gui.py [--digits 20000] [--data mnist.npz]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -21,7 +22,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+sys.path.insert(0, str(ROOT))
 
 
 def plain_fit(arch: str, x, y, batch_size: int) -> float:
