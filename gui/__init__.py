@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from gui.qt_workarounds import protect_true_from_emit
+
+protect_true_from_emit()
+
 
 def __getattr__(name: str):
     # Lazy, so importing one gui module (e.g. the Train tab's) does not build the whole window's imports.

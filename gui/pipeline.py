@@ -80,5 +80,7 @@ class PipelineView(QWidget):
     def _set_content(self, content: QWidget) -> None:
         old = self.scroll.takeWidget()
         if old is not None:
+            for panel in old.findChildren(StagePanel):
+                panel.view.close()  # pyqtgraph: empty the scene now, not in a garbage collection later
             old.deleteLater()
         self.scroll.setWidget(content)
