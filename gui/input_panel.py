@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-THUMBNAILS = 5  # the preprocessing steps shown (the model core makes up to five)
+THUMBNAILS = 4  # the preprocessing steps after the first (the ink: the canvas itself)
 
 
 class InputPanel(QFrame):
@@ -51,7 +51,8 @@ class InputPanel(QFrame):
         self.clear()
 
     def show_input(self, model_input: np.ndarray | None, steps) -> None:
-        """The image the model gets (None when blank) and the steps that made it."""
+        """The image the model gets (None when blank) and the steps that made it (the first, the ink, left out)."""
+        steps = steps[1:]
         self._input = None if model_input is None else model_input[..., 0]
         if self._input is None:
             self.image.clear()

@@ -12,7 +12,8 @@ from gui.mosaic import Mosaic
 COLOR_MAP = pg.colormap.get("viridis")
 BAR_BRUSH = pg.mkBrush(90, 160, 230)
 STRIP_LIMIT = 256  # vectors longer than this are shown as a strip, shorter ones as bars
-PANEL_WIDTH = 560  # the width the mosaics are sized for, in logical pixels
+PANEL_WIDTH = 560  # the width the mosaics are first sized for, in logical pixels
+COLOR_BAR_WIDTH = 70  # a colour bar with its axis, roughly
 
 
 def levels_of(values: np.ndarray) -> tuple[float, float]:
@@ -92,9 +93,19 @@ class MapsPanel(StagePanel):
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
         self.bar.setImageItem(self.image)
         self.view.addItem(self.bar)
-        self.view.setFixedHeight(int(np.clip(PANEL_WIDTH * rows / columns, 90, 240)))
+        self._fit_height(PANEL_WIDTH)
         self.view.scene().sigMouseClicked.connect(self._click)
         self._values: np.ndarray | None = None
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_height(self.view.width())
+
+    def _fit_height(self, width: int) -> None:
+        """As tall as the mosaic is at this width (less the colour bar), within reason."""
+        rows, columns = self.mosaic.shape
+        tallest = 160 if self.mosaic.channels == 1 else 230
+        self.view.setFixedHeight(int(np.clip((width - COLOR_BAR_WIDTH) * rows / columns, 80, tallest)))
 
     def show_values(self, values: np.ndarray, per_map: bool) -> None:
         values = values.reshape(self.mosaic.height, self.mosaic.width, self.mosaic.channels)

@@ -35,7 +35,7 @@ class PipelineView(QWidget):
         self.output = OutputPanel()
         self.splitter.addWidget(self.output)
         self.output.setMinimumWidth(240)
-        self.output.setMaximumWidth(380)
+        self.output.setMaximumWidth(420)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setSizes([700, 300])

@@ -1,14 +1,18 @@
 """Screenshot of the window with a digit drawn by real mouse events: `python -m gui.screenshot [OUT.png]`.
 
 Run offscreen (QT_QPA_PLATFORM=offscreen); writes docs/screenshots/draw_inspect.png by default.
+The window starts from its default layout (remembered settings are not read), and the
+status bar's accuracy is measured when MNIST is at hand ($DIGIT_LENS_MNIST).
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from gui.scripting import line, scaled, stroke
@@ -30,6 +34,8 @@ def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui import MainWindow
 
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+
     out = Path(argv[0]) if argv else DEFAULT_OUT
     window = MainWindow(model_path=argv[1] if len(argv) > 1 else None)
     window.resize(*SIZE)
@@ -39,7 +45,7 @@ def main(argv: list[str]) -> int:
     # A 7: the top bar, then the long diagonal.
     stroke(canvas, scaled(line((80, 70), (200, 70)), canvas))
     stroke(canvas, scaled(line((200, 70), (120, 225), 30), canvas))
-    _wait(app, lambda: window.draw.inspection is not None)
+    _wait(app, lambda: window.draw.inspection is not None and "measuring" not in window.model_info.text())
     for _ in range(20):
         app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)
