@@ -6,7 +6,8 @@ Per model: from a synthetic mouse-move event on the canvas to every panel update
 event loop idle (median, p95 over a few hundred moves), next to the model alone
 (Inspector.inspect) and the preprocessing alone. Start-up: `python main.py` launched as a
 subprocess with DIGIT_LENS_STARTUP_TIMINGS=1, timed to the window shown and to the first
-prediction of a digit put on the canvas at once (before the model is ready).
+prediction of a digit put on the canvas at once (before the model is ready); and the same
+for `gui.app.run_app` called directly, which leaves out main.py's own imports.
 """
 
 from __future__ import annotations
@@ -95,18 +96,16 @@ def drawing_loop(app, model_path: str) -> dict:
     return result
 
 
-def startup(model_path: str, runs: int) -> dict:
-    env = dict(os.environ, DIGIT_LENS_STARTUP_TIMINGS="1")
+def startup(command: list[str], runs: int) -> dict:
+    env = dict(os.environ, DIGIT_LENS_STARTUP_TIMINGS="1", PYTHONPATH=str(ROOT))
     shown, predicted = [], []
     for _ in range(runs):
         start = time.time()
-        done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--model", model_path], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=300)
-        line = next(l for l in done.stdout.splitlines() if l.startswith("{"))
-        report = json.loads(line)
+        done = subprocess.run([sys.executable, *command], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
         shown.append(report["shown"] - start)
         predicted.append(report["first_prediction"] - start)
-    return {"command": f"python main.py --model {model_path}", "runs": runs,
+    return {"command": " ".join(["python", *command]), "runs": runs,
             "to_window_shown_s": round(statistics.median(shown), 2),
             "to_first_prediction_s": round(statistics.median(predicted), 2)}
 
@@ -131,8 +130,13 @@ def main() -> int:
         QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, folder)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         models = args.model or _default_models(Path(folder))
-        results = {"cpu_count": os.cpu_count(), "loops": [drawing_loop(app, m) for m in models],
-                   "startup": startup(models[-1], args.startup_runs) if args.startup_runs else None}
+        results = {"cpu_count": os.cpu_count(), "loops": [drawing_loop(app, m) for m in models], "startup": []}
+        if args.startup_runs:
+            results["startup"] = [
+                startup(["main.py", "--model", models[-1]], args.startup_runs),
+                # The window alone, without main.py's command-line set-up:
+                startup(["-c", f"from gui.app import run_app; run_app(model_path={models[-1]!r})"], args.startup_runs),
+            ]
     print(json.dumps(results, indent=2))
     return 0
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gui.qt_workarounds import protect_true_from_emit
+from gui.qt_workarounds import protect_singletons
 
-protect_true_from_emit()
+protect_singletons()
 
 
 def __getattr__(name: str):

@@ -48,11 +48,6 @@ class Mosaic:
             return None
         return channel, r, c
 
-    def origin(self, channel: int) -> tuple[int, int]:
-        """Mosaic pixel (row, column) of the top-left corner of `channel`'s map."""
-        cell_row, cell_col = divmod(channel, self.columns)
-        return cell_row * (self.height + GAP), cell_col * (self.width + GAP)
-
 
 def _columns(count: int, aspect: float) -> int:
     """Columns for `count` tiles so the grid's columns/rows ratio is near `aspect`; divisors preferred."""

@@ -7,31 +7,36 @@ import sys
 
 from PySide6.QtCore import QObject, Signal
 
-_PROTECTION = 1 << 40  # references: more signal emissions than any session will make
+_SINGLETONS = (None, True, False, Ellipsis, NotImplemented)
+_PROTECTION = 1 << 40  # references: more calls than any session will make
 
 
 class _Probe(QObject):
     ping = Signal()
 
 
-def emit_drops_a_reference_to_true() -> bool:
-    """Whether SignalInstance.emit() from Python returns True without owning a reference to it.
+def binding_drops_singleton_references() -> bool:
+    """Whether the binding returns None or True to Python without owning a reference to it.
 
-    PySide6 6.12 on Python 3.11 does: every emit, from our code or pyqtgraph's, then lowers
-    True's reference count by one, and after some ten thousand the interpreter aborts with
-    "bool_dealloc: deallocating True or False" (at once in a small script, at exit or mid-session in the app).
+    PySide6 6.12 (shiboken6 6.12) on Python 3.11 does, as if these objects were immortal as
+    they are from Python 3.12: every call of a void Qt method (`update()`, `setText()`, ...)
+    lowers None's reference count by one and every `emit()` lowers True's. After some
+    ten thousand calls the interpreter aborts with "none_dealloc: deallocating None" or
+    "bool_dealloc: deallocating True or False", mid-session or at exit.
     """
     probe = _Probe()
-    before = sys.getrefcount(True)
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
     for _ in range(8):
+        probe.setObjectName("probe")
         probe.ping.emit()
-    return sys.getrefcount(True) <= before - 8
+    return sys.getrefcount(None) <= none_before - 8 or sys.getrefcount(True) <= true_before - 8
 
 
-def protect_true_from_emit() -> None:
-    """Where emit() drops references to True, give True enough extra ones that it never reaches zero.
+def protect_singletons() -> None:
+    """Where the binding drops references to None, True, False..., give them enough that they never run out.
 
-    From Python 3.12 True is immortal and nothing needs doing.
+    This does what Python 3.12 does for them (immortal objects); from 3.12 on nothing needs doing.
     """
-    if sys.version_info < (3, 12) and emit_drops_a_reference_to_true():
-        ctypes.c_ssize_t.from_address(id(True)).value += _PROTECTION  # ob_refcnt, the object's first field
+    if sys.version_info < (3, 12) and binding_drops_singleton_references():
+        for singleton in _SINGLETONS:
+            ctypes.c_ssize_t.from_address(id(singleton)).value += _PROTECTION  # ob_refcnt, the first field

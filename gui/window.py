@@ -20,6 +20,7 @@ from gui.loader import ModelLoader
 ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif)"
 MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
+FIRST_PAINT_WAIT_MS = 500
 
 
 def settings() -> QSettings:
@@ -72,6 +73,10 @@ class MainWindow(QMainWindow):
         """A model is loaded and the drawing is classified."""
         return self.draw.inspector is not None
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(FIRST_PAINT_WAIT_MS, self._after_first_paint)  # in case no paint comes (minimised)
+
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if not self._painted:
@@ -83,6 +88,8 @@ class MainWindow(QMainWindow):
         """Start loading the model, then build the Train tab: the window is already on screen."""
         if self._request == 0:
             self._request = self.loader.load(self._model_path)
+        if self.train is not None:
+            return
         from gui.train_tab import TrainTab
 
         self.train = TrainTab()

@@ -201,8 +201,92 @@ def test_drawing_before_the_model_is_ready_is_classified_when_it_is(qapp, qtbot)
         draw(window, qtbot, ONE)
         assert prediction(window) == ""
         qtbot.waitUntil(lambda: prediction(window) == "1", timeout=LOAD_TIMEOUT_MS)
+        window.draw.brush.setValue(33)
+        window.draw.splitter.setSizes([420, 900])
     finally:
         window.close()
+    from gui.window import MainWindow, settings
+
+    assert settings().value("window/geometry") == window.saveGeometry()
+    again = MainWindow(model_path=MODEL)  # the layout is remembered (not shown: no model load)
+    assert again.canvas.brush_size == 33
+    assert again.draw.splitter.saveState() == window.draw.splitter.saveState()
+    again.loader.stop()
+    again.deleteLater()
+
+
+def test_hovering_maps_and_vectors_reads_out_values(ready, qtbot):
+    from PySide6.QtCore import QPointF
+
+    from gui.panels import MapsPanel, StripPanel
+
+    draw(ready, qtbot, ZERO)
+    maps = next(p for p in ready.pipeline.panels if isinstance(p, MapsPanel) and p.mosaic.channels > 1)
+    cell_row, cell_col = divmod(3, maps.mosaic.columns)  # channel 3, pixel (1, 2) of its map
+    top, left = cell_row * (maps.mosaic.height + 1), cell_col * (maps.mosaic.width + 1)
+    maps._hover(maps.image.mapToScene(QPointF(left + 2.5, top + 1.5)))
+    assert maps.readout.text().startswith("map 3  row 1, col 2  value ")
+    strip = next(p for p in ready.pipeline.panels if isinstance(p, StripPanel))
+    strip._hover(strip.image.mapToScene(QPointF(10.5, 0.5)))
+    assert strip.readout.text().startswith("index 10  value ")
+
+
+def test_levels_per_map_toggle_rescales_every_map(ready, qtbot):
+    draw(ready, qtbot, ZERO)
+    conv = ready.pipeline.panels[1]
+    ready.pipeline.per_map.setChecked(True)
+    settle(ready, qtbot)
+    try:
+        assert conv.image.levels.tolist() == [0.0, 1.0]
+        assert np.nanmax(conv.image.image) == pytest.approx(1.0)
+    finally:
+        ready.pipeline.per_map.setChecked(False)
+        settle(ready, qtbot)
+
+
+def test_dropping_an_image_file_on_the_canvas_opens_it(ready, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    page = Image.new("L", (120, 160), 0)
+    page.paste(255, (50, 20, 64, 140))
+    path = tmp_path / "dropped.bmp"
+    page.save(path)
+    def drag(file):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(file))])
+        enter = QDragEnterEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(ready.canvas, enter)
+        return enter.isAccepted(), mime
+
+    assert not drag(tmp_path / "notes.txt")[0]
+    accepted, mime = drag(path)
+    assert accepted
+    drop = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(ready.canvas, drop)
+    settle(ready, qtbot)
+    assert ready.draw.sample_note.text() == "dropped.bmp"
+    assert prediction(ready) == "1"
+
+
+def test_train_tab_images_and_models_reach_draw_and_inspect(ready, qtbot, mnist):
+    from model.architectures import build
+
+    qtbot.waitUntil(lambda: ready.train is not None)
+    ready.tabs.setCurrentWidget(ready.train)
+    ready.train.showImage.emit(mnist.x_test[0], int(mnist.y_test[0]))
+    settle(ready, qtbot)
+    assert ready.tabs.currentWidget() is ready.draw
+    assert ready.draw.sample_note.text().endswith(f"true label {mnist.y_test[0]}")
+    assert prediction(ready) == str(mnist.y_test[0])
+    with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
+        ready.train.useModel.emit(build("mlp"))
+    assert [panel.stage.kind for panel in ready.pipeline.panels] == ["InputLayer", "Flatten", "Dense", "ReLU"]
+    with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
+        ready.open_model(MODEL)
 
 
 def test_models_of_other_architectures_and_input_shapes(ready, qtbot, tmp_path):
@@ -234,13 +318,14 @@ def test_models_of_other_architectures_and_input_shapes(ready, qtbot, tmp_path):
         ready.open_model(MODEL)  # leave the shared window as the other tests expect it
 
 
-def test_many_signal_emissions_do_not_abort_the_interpreter():
-    """PySide6 6.12 on Python 3.11 drops a reference to True per emit(); `gui` guards against it."""
+def test_many_qt_calls_do_not_abort_the_interpreter():
+    """PySide6 6.12 on Python 3.11 drops a reference to None per void call and to True per emit()."""
     import sys
 
     from gui.qt_workarounds import _Probe
 
     probe = _Probe()
-    for _ in range(200_000):  # more than True's own reference count in a fresh interpreter
+    for _ in range(300_000):  # more than None's or True's own reference count in the test process
+        probe.setObjectName("probe")
         probe.ping.emit()
-    assert sys.getrefcount(True) > 1000
+    assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
