@@ -217,10 +217,11 @@ class TrainTab(QWidget):
     def _on_batch(self, progress) -> None:
         previous, self._latest = self._latest, progress
         if previous is None or previous.epoch != progress.epoch:
-            previous = progress
+            previous = None
+        since = previous.batch if previous else 0
         self.curves.add_batch(progress.fractional_epoch,
-                              batch_value(progress.loss, previous.loss, progress.batch),
-                              batch_value(progress.accuracy, previous.accuracy, progress.batch))
+                              batch_value(progress.loss, previous.loss if previous else 0.0, progress.batch, since),
+                              batch_value(progress.accuracy, previous.accuracy if previous else 0.0, progress.batch, since))
 
     def _on_epoch(self, result) -> None:
         self._history.append(result)

@@ -27,9 +27,15 @@ def smooth(values: Sequence[float], weight: float) -> np.ndarray:
     return running / (1.0 - weight ** np.arange(1, len(values) + 1))
 
 
-def batch_value(running_mean: float, previous_mean: float, batch: int) -> float:
-    """One batch's own value from Keras' running means over the epoch (batch is 1-based, equal batch sizes)."""
-    return running_mean if batch <= 1 else batch * running_mean - (batch - 1) * previous_mean
+def batch_value(running_mean: float, previous_mean: float, batch: int, previous_batch: int) -> float:
+    """The mean of batches previous_batch+1..batch, from Keras' running means over the epoch.
+
+    Batches are 1-based and of equal size; previous_batch 0 means none before in this epoch.
+    Usually previous_batch is batch - 1, which gives that one batch's own value.
+    """
+    if previous_batch <= 0 or batch <= previous_batch:
+        return running_mean
+    return (batch * running_mean - previous_batch * previous_mean) / (batch - previous_batch)
 
 
 def best_epoch(history: Sequence[EpochResult]) -> int | None:

@@ -175,7 +175,8 @@ def test_closing_the_window_mid_training_stops_cleanly(qtbot, mnist_path):
 def test_monitoring_helpers():
     assert np.allclose(smooth([1.0, 2.0, 3.0], 0.0), [1, 2, 3])
     assert smooth([5.0] * 4, 0.9) == pytest.approx([5.0] * 4)  # debiased: no ramp from zero
-    assert batch_value(0.5, 0.4, 2) == pytest.approx(0.6) and batch_value(0.3, 9.0, 1) == 0.3
+    assert batch_value(0.5, 0.4, 2, 1) == pytest.approx(0.6) and batch_value(0.3, 9.0, 1, 0) == 0.3
+    assert batch_value(0.5, 0.2, 4, 2) == pytest.approx(0.8)  # two batches since the last report
     history = [EpochResult(i + 1, 1.0 / (i + 1), 0.90 + 0.02 * i, 0.5, 0.95 - 0.01 * i, 1.0) for i in range(4)]
     assert best_epoch(history) == 0
     assert any("overfitting" in n for n in learning_notes(history))
