@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QMouseEvent, QPainter, QPainterPath,
                            QPaintEvent, QPen)
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -151,7 +151,7 @@ class Canvas(QWidget):
         with _Painter(self._image) as painter:
             painter.setPen(_pen(self.brush_size))
             painter.drawLine(start, end)
-        self.update()
+        self.update(self._to_widget(QRectF(start, end).normalized(), self.brush_size))  # only what the pen touched
         self.changed.emit()
 
     def _rerender(self) -> None:
@@ -166,6 +166,13 @@ class Canvas(QWidget):
     def _square(self) -> QRectF:
         side = min(self.width(), self.height())
         return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _to_widget(self, rect: QRectF, margin: float) -> QRect:
+        """An image-pixel rectangle, grown by `margin`, in widget pixels."""
+        square = self._square()
+        scale = square.width() / IMAGE_SIDE
+        grown = rect.adjusted(-margin, -margin, margin, margin)
+        return QRectF(square.topLeft() + grown.topLeft() * scale, grown.size() * scale).toAlignedRect()
 
     def _to_image(self, position: QPointF) -> QPointF:
         square = self._square()

@@ -78,7 +78,7 @@ class DrawInspectTab(QWidget):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.refresh)
         self.canvas.changed.connect(self._schedule)
-        self.canvas.changed.connect(lambda: self.sample_note.setText(" ") if self.canvas.is_blank else None)
+        self.canvas.changed.connect(self._forget_caption)
 
     def set_inspector(self, inspector) -> None:
         """Show `inspector`'s model: rebuild the pipeline and classify what is drawn."""
@@ -130,6 +130,10 @@ class DrawInspectTab(QWidget):
     def render_view(self) -> QPixmap:
         """The canvas column beside the whole pipeline, as one picture."""
         return side_by_side([self.left.grab(), *self.pipeline.render_all()], self.palette().window().color())
+
+    def _forget_caption(self) -> None:
+        if self.canvas.is_blank:
+            self.sample_note.setText(" ")
 
     def _schedule(self) -> None:
         # Coalesce: however many moves arrive before the event loop is free, one update reads the newest drawing.

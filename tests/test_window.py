@@ -245,7 +245,7 @@ def test_levels_per_map_toggle_rescales_every_map(ready, qtbot):
 
 
 def test_dropping_an_image_file_on_the_canvas_opens_it(ready, qtbot, tmp_path):
-    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
     from PySide6.QtWidgets import QApplication
 
@@ -256,7 +256,7 @@ def test_dropping_an_image_file_on_the_canvas_opens_it(ready, qtbot, tmp_path):
     def drag(file):
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(file))])
-        enter = QDragEnterEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        enter = QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(ready.canvas, enter)
         return enter.isAccepted(), mime
