@@ -61,7 +61,7 @@ class MapDetail(QDialog):
         for item in [item for item in box.addedItems if isinstance(item, pg.TextItem)]:
             box.removeItem(item)
         for (row, column), value in np.ndenumerate(data):
-            text = pg.TextItem(f"{value:.2f}", color="w", anchor=(0.5, 0.5), border=None)
+            text = pg.TextItem(f"{value:.2f}", color="k", anchor=(0.5, 0.5), fill=(255, 255, 255, 170))
             text.setPos(column + 0.5, row + 0.5)
             box.addItem(text)
 
