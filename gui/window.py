@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
                                                   f"Still using {self.draw.inspector.name}.")
         else:
             self.model_info.setText("No model loaded")
+            self.draw.pipeline.heading.setText("<b>No model loaded</b>")
             self.draw.pipeline.clear("No model: open one with File > Open model…")
             self.show_message("No model", f"The model could not be loaded: {message}")
         self.modelFailed.emit(message)

@@ -27,10 +27,10 @@ def private_settings(tmp_path_factory):
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
 
 
-def open_window(qapp):
+def open_window(qapp, model_path=MODEL):
     from gui import MainWindow
 
-    window = MainWindow(model_path=MODEL)
+    window = MainWindow(model_path=model_path)
     window.messages = []
     window.show_message = lambda title, text: window.messages.append((title, text))
     window.resize(1366, 740)
@@ -213,6 +213,20 @@ def test_drawing_before_the_model_is_ready_is_classified_when_it_is(qapp, qtbot)
     assert again.draw.splitter.saveState() == window.draw.splitter.saveState()
     again.loader.stop()
     again.deleteLater()
+
+
+def test_a_missing_model_at_start_up_says_so_and_drawing_still_works(qapp, qtbot, tmp_path):
+    window = open_window(qapp, model_path=tmp_path / "missing.keras")
+    try:
+        with qtbot.waitSignal(window.modelFailed, timeout=LOAD_TIMEOUT_MS):
+            pass
+        assert window.model_info.text() == "No model loaded"
+        assert "missing.keras" in window.messages[0][1]
+        draw(window, qtbot, ONE)
+        assert prediction(window) == "" and not window.is_ready
+        assert window.draw.model_input is not None  # the input panel still shows what the model would get
+    finally:
+        window.close()
 
 
 def test_hovering_maps_and_vectors_reads_out_values(ready, qtbot):
