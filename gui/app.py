@@ -18,8 +18,11 @@ TIMINGS_VAR = "DIGIT_LENS_STARTUP_TIMINGS"  # when set: print start-up timings a
 
 def run_app(model_path: str | Path | None = None) -> int:
     """Open the window (the model loads in the background) and run the event loop; returns the exit code."""
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        # Qt 6 scales by the screen's factor; pass fractional factors (150%) through rather than rounding.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(sys.argv[:1])
     app.setApplicationName("Digit Lens")
     app.setOrganizationName("DigitLens")
     app.setDesktopFileName("digit-lens")

@@ -343,3 +343,19 @@ def test_many_qt_calls_do_not_abort_the_interpreter():
         probe.setObjectName("probe")
         probe.ping.emit()
     assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
+
+
+def test_main_py_opens_the_window_and_classifies_a_first_digit(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, DIGIT_LENS_STARTUP_TIMINGS="1", QT_QPA_PLATFORM="offscreen",
+               XDG_CONFIG_HOME=str(tmp_path))  # its remembered layout goes here, not to the user's settings
+    done = subprocess.run([sys.executable, "main.py", "--model", str(MODEL)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
+    assert report["digit"] == 1
+    assert report["shown"] < report["first_prediction"]
