@@ -96,8 +96,8 @@ def drawing_loop(app, model_path: str) -> dict:
     return result
 
 
-def startup(command: list[str], runs: int) -> dict:
-    env = dict(os.environ, DIGIT_LENS_STARTUP_TIMINGS="1", PYTHONPATH=str(ROOT))
+def startup(command: list[str], runs: int, config_home: str) -> dict:
+    env = dict(os.environ, DIGIT_LENS_STARTUP_TIMINGS="1", PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=config_home)
     shown, predicted = [], []
     for _ in range(runs):
         start = time.time()
@@ -133,9 +133,10 @@ def main() -> int:
         results = {"cpu_count": os.cpu_count(), "loops": [drawing_loop(app, m) for m in models], "startup": []}
         if args.startup_runs:
             results["startup"] = [
-                startup(["main.py", "--model", models[-1]], args.startup_runs),
+                startup(["main.py", "--model", models[-1]], args.startup_runs, folder),
                 # The window alone, without main.py's command-line set-up:
-                startup(["-c", f"from gui.app import run_app; run_app(model_path={models[-1]!r})"], args.startup_runs),
+                startup(["-c", f"from gui.app import run_app; run_app(model_path={models[-1]!r})"], args.startup_runs,
+                        folder),
             ]
     print(json.dumps(results, indent=2))
     return 0
