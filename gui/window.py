@@ -144,8 +144,12 @@ class MainWindow(QMainWindow):
         inspector = self.draw.inspector
         if math.isfinite(self._accuracy):
             accuracy = f"{self._accuracy:.2%} on {len(self._test_labels):,} MNIST test digits"
+        elif measuring:
+            accuracy = "measuring…"
+        elif self._test_labels is None:
+            accuracy = "n/a (no MNIST test digits at hand)"
         else:
-            accuracy = "measuring…" if measuring else "n/a"
+            accuracy = "n/a (not a 28x28 ten-digit model)"
         self.model_info.setText(f"{inspector.name} · {inspector.parameter_count:,} parameters · accuracy {accuracy}")
 
     # -- images ----------------------------------------------------------------------------
