@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from gui.mosaic import Mosaic
 from gui.panels import COLOR_MAP, levels_of
@@ -33,6 +33,11 @@ class MapDetail(QDialog):
 
         self.map_box = self._image_box(0, values, COLOR_MAP, levels_of(values), "the map")
         self.map_image = self.map_box.addedItems[0]
+        self.marker = QGraphicsRectItem(0, 0, 1, 1)  # the pixel under the cursor
+        self.marker.setPen(pg.mkPen("w", width=2))
+        self.marker.hide()
+        self.map_box.addItem(self.marker)
+        self.patch_box = None
         if kernel is not None:
             title = "the 3x3 kernel" if kernel.shape[:2] == (3, 3) else "the kernel"
             if kernel.shape[2] == 1:
@@ -45,7 +50,7 @@ class MapDetail(QDialog):
         if model_input is not None and self.kernel_size is not None:
             self.patch_box = self._image_box(2, np.zeros(self.kernel_size), COLOR_MAP, (0, 1),
                                              "input patch under the cursor", numbers=True)
-            self.view.scene().sigMouseMoved.connect(self._hover)
+        self.view.scene().sigMouseMoved.connect(self._hover)
         self.resize(900, 420)
 
     def _image_box(self, column: int, data: np.ndarray, color_map, levels, title: str, numbers: bool = False) -> pg.ViewBox:
@@ -71,12 +76,15 @@ class MapDetail(QDialog):
         if not (self.map_box.sceneBoundingRect().contains(scene_position)
                 and 0 <= row < self.values.shape[0] and 0 <= column < self.values.shape[1]):
             return
-        from model.inspection import input_patch
-
-        patch = input_patch(self.model_input, row, column, self.kernel_size[0])
-        self.patch_box.addedItems[0].setImage(patch, autoLevels=False, levels=(0, 1))
-        self._numbers(self.patch_box, patch)
+        self.marker.setPos(column, row)
+        self.marker.show()
         self.readout.setText(f"row {row}, col {column}: value {self.values[row, column]:.3f}")
+        if self.patch_box is not None:
+            from model.inspection import input_patch
+
+            patch = input_patch(self.model_input, row, column, self.kernel_size[0])
+            self.patch_box.addedItems[0].setImage(patch, autoLevels=False, levels=(0, 1))
+            self._numbers(self.patch_box, patch)
 
 
 def _symmetric(values: np.ndarray) -> tuple[float, float]:

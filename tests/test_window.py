@@ -132,13 +132,24 @@ def test_pipeline_shows_one_panel_per_stage_with_its_shapes(ready, qtbot):
 
 
 def test_clicking_a_first_layer_map_shows_its_kernel_and_input_patch(ready, qtbot):
+    from PySide6.QtCore import QPointF
+
     from gui.map_detail import MapDetail
 
     draw(ready, qtbot, ONE)
-    ready.draw.open_map(1, 5)
+    conv = ready.pipeline.panels[1]
+    ready.pipeline.scroll.ensureWidgetVisible(conv)
+    cell_row, cell_col = divmod(5, conv.mosaic.columns)  # a click inside map 5
+    inside = QPointF(cell_col * (conv.mosaic.width + 1) + 3.5, cell_row * (conv.mosaic.height + 1) + 3.5)
+    at = conv.view.mapFromScene(conv.image.mapToScene(inside))
+    qtbot.mouseClick(conv.view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: ready.findChild(MapDetail) is not None, timeout=5000)
     dialog = ready.findChild(MapDetail)
-    assert dialog is not None and dialog.kernel_size == (3, 3)
-    assert dialog.model_input is not None
+    assert dialog.windowTitle() == "conv1, map 5" and dialog.kernel_size == (3, 3)
+    dialog._hover(dialog.map_image.mapToScene(QPointF(4.5, 6.5)))
+    patch = dialog.patch_box.addedItems[0].image
+    assert np.array_equal(patch, ready.draw.model_input[6:9, 4:7, 0])
+    assert dialog.readout.text().startswith("row 6, col 4: value ")
     dialog.close()
 
 
