@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from model.architectures import ARCHITECTURES, SHIPPED_ARCHITECTURE
+    from model.catalogue import ARCHITECTURE_SUMMARIES, SHIPPED_ARCHITECTURE
 
     parser = argparse.ArgumentParser(prog="digit-lens", description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a .keras or .h5 model (default: the shipped model)")
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     classify.set_defaults(run=_run_classify)
 
     train = commands.add_parser("train", help="train a model on MNIST")
-    train.add_argument("--arch", default=SHIPPED_ARCHITECTURE, choices=list(ARCHITECTURES))
+    train.add_argument("--arch", default=SHIPPED_ARCHITECTURE, choices=list(ARCHITECTURE_SUMMARIES))
     train.add_argument("--epochs", type=_positive_int, default=5)
     train.add_argument("--batch-size", type=_positive_int, default=128)
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3)

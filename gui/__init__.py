@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from gui.qt_workarounds import protect_singletons
-
-protect_singletons()
-
 
 def __getattr__(name: str):
     # Lazy, so importing one gui module (e.g. the Train tab's) does not build the whole window's imports.

@@ -11,15 +11,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from gui.train_worker import TrainRequest
+from model.catalogue import ARCHITECTURE_SUMMARIES as ARCHITECTURES
 from model.data import ENV_VAR
 
-# Kept in step with model.architectures, which imports Keras; the tab must open without it.
-ARCHITECTURES = {
-    "cnn_small": "CNN, one block: 32 learned 3x3 filters, then 128 dense units.",
-    "cnn_deep": "CNN, two blocks (32 then 64 filters): shapes built out of strokes.",
-    "cnn_lens": "The shipped model: three convolutions with batch norm and dropout.",
-    "mlp": "Multilayer perceptron: every pixel wired to 128 units, no notion of neighbourhood.",
-}
 KERAS_SOURCE, LOCAL_SOURCE = 0, 1
 
 

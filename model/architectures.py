@@ -7,6 +7,8 @@ from typing import Callable
 import keras
 from keras import layers
 
+from model.catalogue import ARCHITECTURE_SUMMARIES, SHIPPED_ARCHITECTURE  # noqa: F401 (re-exported)
+
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
@@ -72,14 +74,7 @@ ARCHITECTURES: dict[str, Callable[[], keras.Model]] = {
     "cnn_deep": build_cnn_deep,
     "cnn_lens": build_cnn_lens,
 }
-SHIPPED_ARCHITECTURE = "cnn_lens"
 
-ARCHITECTURE_SUMMARIES = {
-    "mlp": "Multilayer perceptron: every pixel wired to 128 units, no notion of neighbourhood.",
-    "cnn_small": "One convolution block: 32 learned 3x3 filters, then a 128-unit dense layer.",
-    "cnn_deep": "Two convolution blocks (32 then 64 filters): shapes built out of strokes.",
-    "cnn_lens": "The shipped model: three convolutions with batch norm, trained on augmented digits.",
-}
 
 
 def build(name: str) -> keras.Model:

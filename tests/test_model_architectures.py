@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.architectures import ARCHITECTURES, build
+from model.architectures import ARCHITECTURE_SUMMARIES, ARCHITECTURES, build
 from model.inspection import Inspector
 
 EXPECTED = {
@@ -25,7 +25,7 @@ def test_seed_architectures_have_the_documented_stages_and_shapes(name):
 
 
 def test_shipped_architecture_is_a_fourth_named_one():
-    assert set(ARCHITECTURES) == {"mlp", "cnn_small", "cnn_deep", "cnn_lens"}
+    assert set(ARCHITECTURES) == {"mlp", "cnn_small", "cnn_deep", "cnn_lens"} == set(ARCHITECTURE_SUMMARIES)
     model = build("cnn_lens")
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
 
