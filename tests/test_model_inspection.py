@@ -22,7 +22,7 @@ def test_every_layer_output_matches_keras_and_probabilities_sum_to_one(mnist):
         assert out.values.shape == out.stage.output_shape
     conv = keras.Model(model.inputs, model.get_layer("conv1").output)([image[None]])[0]
     np.testing.assert_allclose(result.layers[1].values, conv, atol=1e-4)
-    np.testing.assert_allclose(result.probabilities, model([image[None]])[0], atol=1e-5)
+    np.testing.assert_allclose(result.probabilities, model(image[None])[0], atol=1e-5)
     assert result.probabilities.sum() == pytest.approx(1.0)
     assert result.digit == int(np.argmax(result.probabilities))
 
