@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlid
 
 from model.monitoring import smooth
 
-REDRAW_MS = 250  # at most four redraws a second, whatever the batch rate
+REDRAW_MS = 333  # three redraws a second, whatever the batch rate
 TRAIN_COLOR = "#1f77b4"
 RAW_COLOR = (31, 119, 180, 70)
 VAL_COLOR = "#e4572e"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-SNAPSHOT_SECONDS = 1.0  # filters and feature maps refresh at most this often within an epoch
+SNAPSHOT_SECONDS = 2.0  # filters and feature maps refresh at most this often within an epoch
 PROBE_INDEX = 0  # the first test digit is the probe (a 7 in MNIST)
 
 
