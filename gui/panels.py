@@ -74,7 +74,29 @@ class StagePanel(QFrame):
         raise NotImplementedError
 
 
-class MapsPanel(StagePanel):
+class HeatMapPanel(StagePanel):
+    """A stage drawn as one ImageItem with a colour bar, levels fixed per update."""
+
+    def _add_image(self, parent_item) -> None:
+        self.image = pg.ImageItem(axisOrder="row-major")
+        parent_item.addItem(self.image)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
+        self.bar.setImageItem(self.image)
+        self.view.addItem(self.bar)
+        self._values: np.ndarray | None = None
+
+    def _show_image(self, image: np.ndarray, levels: tuple[float, float]) -> None:
+        self.image.setImage(image, autoLevels=False, levels=levels)
+        if self.bar.levels() != levels:
+            self.bar.setLevels(levels)
+
+    def clear(self) -> None:
+        self._values = None
+        self.image.clear()
+        self.readout.clear()
+
+
+class MapsPanel(HeatMapPanel):
     """All feature maps of a layer as one mosaic image, with a colour bar."""
 
     mapClicked = Signal(int)  # channel
@@ -87,15 +109,10 @@ class MapsPanel(StagePanel):
         rows, columns = self.mosaic.shape
         box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=True)
         box.setDefaultPadding(0)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        box.addItem(self.image)
+        self._add_image(box)
         box.setRange(QRectF(0, 0, columns, rows), padding=0)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
-        self.bar.setImageItem(self.image)
-        self.view.addItem(self.bar)
         self._fit_height(PANEL_WIDTH)
         self.view.scene().sigMouseClicked.connect(self._click)
-        self._values: np.ndarray | None = None
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -111,14 +128,7 @@ class MapsPanel(StagePanel):
         values = values.reshape(self.mosaic.height, self.mosaic.width, self.mosaic.channels)
         self._values = values
         levels = (0.0, 1.0) if per_map else levels_of(values)
-        self.image.setImage(self.mosaic.fill(values, per_map), autoLevels=False, levels=levels)
-        if self.bar.levels() != levels:
-            self.bar.setLevels(levels)
-
-    def clear(self) -> None:
-        self._values = None
-        self.image.clear()
-        self.readout.clear()
+        self._show_image(self.mosaic.fill(values, per_map), levels)
 
     def _locate(self, scene_position: QPointF) -> tuple[int, int, int] | None:
         if self._values is None:
@@ -143,7 +153,7 @@ class MapsPanel(StagePanel):
                 self.mapClicked.emit(found[0])
 
 
-class StripPanel(StagePanel):
+class StripPanel(HeatMapPanel):
     """A long vector as a one-row heat map you can zoom and pan along."""
 
     def __init__(self, stage, parent: QWidget | None = None) -> None:
@@ -154,26 +164,13 @@ class StripPanel(StagePanel):
         plot.setMouseEnabled(x=True, y=False)
         plot.setLimits(xMin=0, xMax=self.size, yMin=0, yMax=1, minXRange=8)
         plot.setRange(xRange=(0, self.size), yRange=(0, 1), padding=0)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        plot.addItem(self.image)
+        self._add_image(plot)
         self.plot = plot
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
-        self.bar.setImageItem(self.image)
-        self.view.addItem(self.bar)
         self.view.setFixedHeight(90)
-        self._values: np.ndarray | None = None
 
     def show_values(self, values: np.ndarray, per_map: bool) -> None:
         self._values = values.reshape(1, -1)
-        levels = levels_of(self._values)
-        self.image.setImage(self._values, autoLevels=False, levels=levels)
-        if self.bar.levels() != levels:
-            self.bar.setLevels(levels)
-
-    def clear(self) -> None:
-        self._values = None
-        self.image.clear()
-        self.readout.clear()
+        self._show_image(self._values, levels_of(self._values))
 
     def _hover(self, scene_position: QPointF) -> None:
         index = int(self.image.mapFromScene(scene_position).x())
