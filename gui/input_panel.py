@@ -23,12 +23,12 @@ class InputPanel(QFrame):
         layout.addWidget(self.title)
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(None)
-        self.view.setMinimumHeight(150)
+        self.view.setMinimumHeight(230)
         self.box = self.view.addViewBox(row=0, col=0, colspan=THUMBNAILS, lockAspect=True, invertY=True,
                                         enableMouse=False)
         self.image = pg.ImageItem(axisOrder="row-major", levels=(0, 1))
         self.box.addItem(self.image)
-        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(0, 5)
         self.steps: list[tuple[pg.ViewBox, pg.ImageItem, pg.LabelItem]] = []
         for column in range(THUMBNAILS):
             box = self.view.addViewBox(row=1, col=column, lockAspect=True, invertY=True, enableMouse=False)

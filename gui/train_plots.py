@@ -86,7 +86,7 @@ class TrainingCurves(QWidget):
 
     def _series(self, plot: pg.PlotWidget, run: int) -> _Series:
         raw = plot.plot(pen=pg.mkPen(RAW_COLOR, width=1))  # many points: not antialiased, cheaper to draw
-        smoothed = plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name=f"run {run}: training", antialias=True)
+        smoothed = plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name=f"run {run}: training")
         validation = plot.plot(pen=pg.mkPen(VAL_COLOR, width=2), antialias=True, symbol="o", symbolSize=7,
                                symbolBrush=VAL_COLOR, symbolPen="w", name=f"run {run}: validation")
         return _Series(raw, smoothed, validation)
