@@ -185,3 +185,15 @@ def test_monitoring_helpers():
     assert history_csv(history).count("\n") == 5
     tiles = mosaic(np.arange(2 * 3 * 3, dtype=float).reshape(2, 3, 3))
     assert tiles.shape == (3, 7) and np.isnan(tiles[:, 3]).all() and np.nanmax(tiles) == 1.0
+
+
+def test_tensorboard_logging_writes_event_files(qtbot, tab, tmp_path):
+    configure(tab, digits=1000)
+    assert tab.settings.tensorboard.isEnabled()
+    tab.settings.tensorboard.setChecked(True)
+    tab.settings.tensorboard_dir.setText(str(tmp_path))
+    click(qtbot, tab.start_button)
+    wait_until_done(qtbot, tab)
+    events = list(tmp_path.rglob("events.out.tfevents.*"))
+    assert events and all(event.stat().st_size > 0 for event in events)
+    assert any(path.name.startswith("mlp-") for path in tmp_path.iterdir())
