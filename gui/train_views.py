@@ -6,27 +6,16 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from gui.mosaic import Mosaic
 from model.monitoring import HISTORY_COLUMNS, best_epoch
 
 GALLERY_LIMIT = 120
-_VIRIDIS = pg.colormap.get("viridis").getLookupTable(nPts=256)  # (256, 3) uint8
-
-
-def mosaic_pixmap(values: np.ndarray, height: int) -> QPixmap:
-    """A 0..1 mosaic (NaN = gap) coloured with viridis, scaled to `height` pixels without blurring."""
-    index = np.nan_to_num(values, nan=0.0).clip(0, 1) * 255
-    rgb = _VIRIDIS[index.astype(np.uint8)]
-    rgb[np.isnan(values)] = 255
-    rgb = np.ascontiguousarray(rgb)
-    image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
-    scale = max(1, height // max(1, rgb.shape[0]))
-    return QPixmap.fromImage(image.scaled(rgb.shape[1] * scale, rgb.shape[0] * scale,
-                                          Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+COLOR_MAP = pg.colormap.get("viridis")
 
 
 def digit_icon(image: np.ndarray, size: int = 56) -> QIcon:
@@ -71,22 +60,50 @@ def _fmt(value: float) -> str:
     return f"{value:.4f}" if math.isfinite(value) else "-"
 
 
+class _MosaicView(pg.GraphicsLayoutWidget):
+    """One image grid (pyqtgraph ImageItem, viridis, crisp pixels) whose layout follows the data's shape."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setBackground(None)
+        self.setFixedHeight(130)
+        self.setMinimumWidth(250)
+        self.ci.layout.setContentsMargins(0, 0, 0, 0)
+        self.box = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(COLOR_MAP)
+        self.box.addItem(self.image)
+        self._mosaic: Mosaic | None = None
+
+    def show_tiles(self, values: np.ndarray, per_map: bool) -> None:
+        """Show (H, W, C) `values` as C tiles: each scaled to its own range, or all to one."""
+        height, width, channels = values.shape
+        if self._mosaic is None or (self._mosaic.height, self._mosaic.width, self._mosaic.channels) != values.shape:
+            self._mosaic = Mosaic(height, width, channels)
+            rows, columns = self._mosaic.shape
+            self.box.setRange(QRectF(0, 0, columns, rows), padding=0)
+        tiles = self._mosaic.fill(values, per_map)
+        levels = (0.0, 1.0) if per_map else (float(np.min(values)), float(np.max(values)) + 1e-9)
+        self.image.setImage(tiles, autoLevels=False, levels=levels)
+
+
 class FiltersView(QWidget):
-    """The first layer's weights and the probe digit's feature maps, as coloured mosaics."""
+    """The first layer's weights and the probe digit's feature maps, as coloured image grids."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filters_title = QLabel("<b>First-layer filters</b>")
-        self.filters = QLabel(objectName="trainFilters", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.filters = _MosaicView("trainFilters")
         self.maps_title = QLabel("<b>Feature maps of the probe digit</b>")
-        self.maps = QLabel(objectName="trainFeatureMaps", alignment=Qt.AlignmentFlag.AlignCenter)
-        for label in (self.filters, self.maps):
-            label.setMinimumHeight(90)
+        self.maps = _MosaicView("trainFeatureMaps")
+        self.no_maps = QLabel("This architecture has no convolution: each tile above is one dense unit's "
+                              "weights over the 28x28 image.", wordWrap=True, visible=False)
         self.caption = QLabel("Start training to watch the filters form.", wordWrap=True)
         self.caption.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for widget in (self.filters_title, self.filters, self.maps_title, self.maps, self.caption):
+        for widget in (self.filters_title, self.filters, self.maps_title, self.maps, self.no_maps, self.caption):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.updates = 0
@@ -94,15 +111,15 @@ class FiltersView(QWidget):
     def show_snapshot(self, snapshot) -> None:
         self.updates += 1
         self.filters_title.setText(f"<b>First-layer weights</b> ({snapshot.layer})")
-        self.filters.setPixmap(mosaic_pixmap(snapshot.filters, 120))
-        if snapshot.maps is None:
-            self.maps_title.setText("<b>Feature maps</b>")
-            self.maps.setText("This architecture has no convolution: each tile above is one dense unit's "
-                              "weights over the 28x28 image.")
-            self.maps.setWordWrap(True)
-        else:
+        self.filters.show_tiles(np.moveaxis(snapshot.filters, 0, -1), per_map=True)
+        has_maps = snapshot.maps is not None
+        self.maps.setVisible(has_maps)
+        self.no_maps.setVisible(not has_maps)
+        if has_maps:
             self.maps_title.setText(f"<b>Probe digit through {snapshot.maps_layer}</b>")
-            self.maps.setPixmap(mosaic_pixmap(snapshot.maps, 120))
+            self.maps.show_tiles(snapshot.maps, per_map=False)
+        else:
+            self.maps_title.setText("<b>Feature maps</b>")
         self.caption.setText(f"Epoch {snapshot.fractional_epoch:.2f}. Each filter is scaled to its own range: "
                              "random noise at first, strokes and edges as the model learns.")
 

@@ -29,12 +29,12 @@ class TrainRequest:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the model's first layer looks like now: weights and the probe digit's maps, as 2-D mosaics."""
+    """What the model's first layer looks like now: its weights and the probe digit's maps."""
 
     layer: str
-    filters: np.ndarray
+    filters: np.ndarray  # (n, h, w): each filter, or each dense unit's weights over the image
     maps_layer: str | None
-    maps: np.ndarray | None
+    maps: np.ndarray | None  # (H, W, C) feature maps of the probe digit
     fractional_epoch: float
 
 
@@ -152,16 +152,14 @@ class SnapshotTaker:
         self.maps_layer = first_feature_maps_layer(model)
 
     def take(self, fractional_epoch: float) -> Snapshot:
-        from model.monitoring import first_layer_weights, mosaic
+        from model.monitoring import first_layer_weights
 
         layer, weights = first_layer_weights(self.model) or ("", np.zeros((1, 1, 1)))
         maps = None
         if self.maps_layer is not None:
             inspection = self.inspector.inspect(self.probe)
-            values = next(o.values for o in inspection.layers if o.stage.name == self.maps_layer)
-            maps = mosaic(np.transpose(values, (2, 0, 1)), columns=8, each=False)
-        columns = 8 if len(weights) > 16 else None
-        return Snapshot(layer, mosaic(weights, columns=columns), self.maps_layer, maps, fractional_epoch)
+            maps = next(o.values for o in inspection.layers if o.stage.name == self.maps_layer)
+        return Snapshot(layer, weights, self.maps_layer, maps, fractional_epoch)
 
     def callback(self, emit):
         """A Keras callback that emits a snapshot at every epoch end and every SNAPSHOT_SECONDS within one."""

@@ -1,4 +1,4 @@
-"""Numbers for watching a run: smoothed curves, learning notes, weight and feature-map mosaics, CSV."""
+"""Numbers for watching a run: smoothed curves, learning notes, first-layer weights, CSV."""
 
 from __future__ import annotations
 
@@ -78,23 +78,6 @@ def write_history_csv(history: Iterable[EpochResult], path: str | os.PathLike) -
     path = Path(path)
     path.write_text(history_csv(history), encoding="utf-8")
     return path
-
-
-def mosaic(tiles: np.ndarray, columns: int | None = None, gap: int = 1, each: bool = True) -> np.ndarray:
-    """Tile (n, h, w) arrays into one 2-D image in 0..1 with NaN gaps; `each` scales tiles separately."""
-    tiles = np.asarray(tiles, dtype=np.float32)
-    n, h, w = tiles.shape
-    columns = columns or int(math.ceil(math.sqrt(n)))
-    rows = int(math.ceil(n / columns))
-    axes = (1, 2) if each else None
-    low = tiles.min(axis=axes, keepdims=True)
-    span = tiles.max(axis=axes, keepdims=True) - low
-    scaled = (tiles - low) / np.where(span > 0, span, 1.0)
-    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), np.nan, dtype=np.float32)
-    for i in range(n):
-        r, c = divmod(i, columns)
-        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = scaled[i]
-    return out
 
 
 def first_layer_weights(model) -> tuple[str, np.ndarray] | None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow
 
 from gui.train_tab import TrainTab
-from model.monitoring import (batch_value, best_epoch, history_csv, learning_notes, mosaic, smooth)
+from model.monitoring import batch_value, best_epoch, history_csv, learning_notes, smooth
 from model.training import EpochResult
 
 TIMEOUT_MS = 120_000
@@ -183,8 +183,6 @@ def test_monitoring_helpers():
     assert any("above training" in n for n in learning_notes(history[:2] * 2))
     assert learning_notes(history[:2]) == []
     assert history_csv(history).count("\n") == 5
-    tiles = mosaic(np.arange(2 * 3 * 3, dtype=float).reshape(2, 3, 3))
-    assert tiles.shape == (3, 7) and np.isnan(tiles[:, 3]).all() and np.nanmax(tiles) == 1.0
 
 
 def test_tensorboard_logging_writes_event_files(qtbot, tab, tmp_path):
