@@ -36,27 +36,18 @@ def _summary(seconds: list[float]) -> dict[str, float]:
             "n": len(ms)}
 
 
-def _wait(app, condition, seconds: float = 180.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("timed out")
-        app.processEvents()
-        time.sleep(0.005)
-
-
 def drawing_loop(app, model_path: str) -> dict:
     from PySide6.QtCore import QEvent
 
     from gui import MainWindow
-    from gui.scripting import ellipse, mouse, scaled
+    from gui.scripting import ellipse, mouse, scaled, wait_until
     from model.preprocess import preprocess
 
     window = MainWindow(model_path=model_path)
     window.resize(1366, 740)
     window.show()
-    _wait(app, lambda: window.is_ready)
-    _wait(app, lambda: "measuring" not in window.model_info.text())  # the test-set accuracy, off the GUI thread
+    wait_until(lambda: window.is_ready, 180)
+    wait_until(lambda: "measuring" not in window.model_info.text(), 180)  # the test-set accuracy, off the GUI thread
     updates = []
     window.draw.viewUpdated.connect(lambda: updates.append(1))
     canvas = window.canvas
@@ -64,7 +55,7 @@ def drawing_loop(app, model_path: str) -> dict:
     for i in range(STROKES):
         points = scaled(ellipse((140 + 10 * i, 140), (55, 90), MOVES_PER_STROKE), canvas)
         mouse(canvas, QEvent.Type.MouseButtonPress, points[0])
-        _wait(app, lambda: not window.draw._timer.isActive())
+        wait_until(lambda: not window.draw._timer.isActive(), 180)
         for point in points[1:]:
             before = len(updates)
             start = time.perf_counter()

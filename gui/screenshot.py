@@ -9,25 +9,15 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from gui.scripting import line, scaled, stroke
+from gui.scripting import line, scaled, stroke, wait_until
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "draw_inspect.png"
 SIZE = (1366, 740)  # a 1366x768 screen less its panel
-
-
-def _wait(app: QApplication, condition, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents()
-        time.sleep(0.01)
 
 
 def main(argv: list[str]) -> int:
@@ -40,12 +30,12 @@ def main(argv: list[str]) -> int:
     window = MainWindow(model_path=argv[1] if len(argv) > 1 else None)
     window.resize(*SIZE)
     window.show()
-    _wait(app, lambda: window.is_ready)
+    wait_until(lambda: window.is_ready)
     canvas = window.canvas
     # A 7: the top bar, then the long diagonal.
     stroke(canvas, scaled(line((80, 70), (200, 70)), canvas))
     stroke(canvas, scaled(line((200, 70), (120, 225), 30), canvas))
-    _wait(app, lambda: window.draw.inspection is not None and "measuring" not in window.model_info.text())
+    wait_until(lambda: window.draw.inspection is not None and "measuring" not in window.model_info.text())
     for _ in range(20):
         app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+import time
+from typing import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 Point = tuple[float, float]
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 60.0, poll: float = 0.005) -> None:
+    """Process Qt events until `condition()` holds; TimeoutError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {seconds:.0f} s and it did not happen")
+        QApplication.processEvents()
+        time.sleep(poll)
 
 
 def mouse(widget: QWidget, kind: QEvent.Type, point: Point, buttons: Qt.MouseButton = Qt.MouseButton.LeftButton) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -22,21 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "screenshots" / "train_tab.png"
 
 
-def run_until(app: QApplication, done, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise TimeoutError("training took too long for a screenshot")
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=os.environ.get("DIGIT_LENS_MNIST", str(ROOT.parent / "shared/data/mnist.npz")))
     parser.add_argument("--out", default=str(OUTPUT))
     args = parser.parse_args()
     app = QApplication([])
+    from gui.scripting import wait_until
     from gui.train_tab import TrainTab
 
     tab = TrainTab()
@@ -53,10 +44,10 @@ def main() -> None:
         settings.batch_size.setValue(64)
         tab.start_button.click()
         if rows is None:
-            run_until(app, lambda: not tab.training)
+            wait_until(lambda: not tab.training, 300)
             tab.confusion.show_cell(4, 9)
         else:
-            run_until(app, lambda: tab.epoch_table.rowCount() >= rows and tab._latest.batch > tab._batches // 3)
+            wait_until(lambda: tab.epoch_table.rowCount() >= rows and tab._latest.batch > tab._batches // 3, 300)
     app.processEvents()
     tab.curves.redraw()
     tab._show_progress()
