@@ -124,9 +124,14 @@ def _run_classify(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace) -> int:
     from model.architectures import build
     from model.data import DataError, load_mnist
-    from model.store import save_model_atomic
+    from model.store import ModelFileError, save_model_atomic
     from model.training import TrainConfig, evaluate, train
 
+    out = Path(args.out)
+    if out.suffix.lower() not in (".keras", ".h5"):
+        return _fail(f"--out {out}: models are saved as .keras (or .h5).")
+    if not _writable_folder(out.parent):
+        return _fail(f"--out {out}: cannot write into {out.parent}.")
     try:
         data = load_mnist(args.data)
     except DataError as exc:
@@ -152,10 +157,22 @@ def _run_train(args: argparse.Namespace) -> int:
     if result.stopped:
         print(result.message, file=sys.stderr)
     accuracy, _ = evaluate(model, data.x_test, data.y_test)
-    out = save_model_atomic(model, args.out)
     print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
+    try:
+        save_model_atomic(model, out)
+    except (ModelFileError, OSError) as exc:
+        return _fail(f"the trained model could not be written to {out} ({exc}).")
     print(f"Trained in {time.perf_counter() - started:.0f} s; model written to {out}.")
     return 1 if result.stopped and not result.history else 0
+
+
+def _writable_folder(folder: Path) -> bool:
+    """Whether `folder` exists (or can be made) and can be written to."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
 
 
 class _EpochTable:

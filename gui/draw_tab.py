@@ -47,6 +47,7 @@ class DrawInspectTab(QWidget):
         self.pipeline = PipelineView()
         self.pipeline.mapClicked.connect(self.open_map)
         self.pipeline.per_map.toggled.connect(self._schedule)
+        self.waiting_message = LOADING  # what the pipeline says while there is no model
         self.pipeline.clear(LOADING)
 
         left = QWidget()
@@ -105,7 +106,7 @@ class DrawInspectTab(QWidget):
         if prepared.blank:
             self.pipeline.clear(prepared.message)
         elif self.inspector is None:
-            self.pipeline.clear(LOADING)
+            self.pipeline.clear(self.waiting_message)
         else:
             self.inspection = self.inspector.inspect(prepared.model_input)
             self.pipeline.show_inspection(self.inspection)

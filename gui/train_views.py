@@ -42,7 +42,7 @@ class EpochTable(QTableWidget):
         self.setRowCount(len(history))
         best = best_epoch(history)
         for row, result in enumerate(history):
-            texts = [f"{result.epoch}{' ★' if row == best else ''}", f"{result.loss:.4f}", f"{result.accuracy:.4f}",
+            texts = [f"{result.epoch}{'' if result.complete else ' (stopped)'}{' ★' if row == best else ''}", f"{result.loss:.4f}", f"{result.accuracy:.4f}",
                      _fmt(result.val_loss), _fmt(result.val_accuracy), f"{result.seconds:.1f}"]
             for column, text in enumerate(texts):
                 item = QTableWidgetItem(text)

@@ -69,6 +69,7 @@ class TrainWorker(QObject):
         self.control = None  # model.training.TrainingControl, made in run()
         self._abandoned = threading.Event()
         self._stop_early = threading.Event()
+        self._pause_early = threading.Event()  # Pause pressed before training began
 
     def stop(self) -> None:
         """Finish the current batch and keep the model trained so far."""
@@ -82,10 +83,12 @@ class TrainWorker(QObject):
         self.stop()
 
     def pause(self) -> None:
+        self._pause_early.set()
         if self.control is not None:
             self.control.pause()
 
     def resume(self) -> None:
+        self._pause_early.clear()
         if self.control is not None:
             self.control.resume()
 
@@ -113,6 +116,8 @@ class TrainWorker(QObject):
         from model.training import TrainingControl, train
 
         self.control = TrainingControl()
+        if self._pause_early.is_set():
+            self.control.pause()
         if self._stop_early.is_set():
             self.control.stop()
         model = build(request.architecture)

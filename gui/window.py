@@ -131,7 +131,8 @@ class MainWindow(QMainWindow):
         else:
             self.model_info.setText("No model loaded")
             self.draw.pipeline.heading.setText("<b>No model loaded</b>")
-            self.draw.pipeline.clear("No model: open one with File > Open model…")
+            self.draw.waiting_message = "No model: open one with File > Open model…"
+            self.draw.pipeline.clear(self.draw.waiting_message)
             self.show_message("No model", f"The model could not be loaded: {message}")
         self.modelFailed.emit(message)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
-SUPPORTED_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 
 class ImageFileError(Exception):
@@ -15,7 +13,7 @@ class ImageFileError(Exception):
 
 
 def load_image(path: str | os.PathLike) -> Image.Image:
-    """The image at `path`, fully decoded (first frame of an animation)."""
+    """The image at `path`, fully decoded (first frame of an animation), upright as its EXIF says."""
     path = Path(path)
     if not path.exists():
         raise ImageFileError(f"{path}: no such file.")
@@ -25,7 +23,11 @@ def load_image(path: str | os.PathLike) -> Image.Image:
         with Image.open(path) as image:
             image.seek(0)
             image.load()
-            return image.copy()
+            return ImageOps.exif_transpose(image)
+    except Image.DecompressionBombError:
+        raise ImageFileError(f"{path.name}: the image is too large to open safely.") from None
+    except MemoryError:
+        raise ImageFileError(f"{path.name}: the image is too large for the memory available.") from None
     except UnidentifiedImageError:
         raise ImageFileError(f"{path.name}: not an image file Digit Lens can read (PNG, JPEG, BMP, GIF).") from None
     except (OSError, SyntaxError, ValueError) as exc:

@@ -55,6 +55,7 @@ class EpochResult:
     val_loss: float
     val_accuracy: float
     seconds: float
+    complete: bool = True  # False for an epoch cut short by Stop or a NaN loss
 
 
 @dataclass
@@ -162,7 +163,8 @@ class ProgressCallback(keras.callbacks.Callback):
             accuracy=float(logs.get("accuracy", math.nan)),
             val_loss=float(logs.get("val_loss", math.nan)),
             val_accuracy=float(logs.get("val_accuracy", math.nan)),
-            seconds=time.perf_counter() - self._epoch_start - self._paused_seconds)
+            seconds=time.perf_counter() - self._epoch_start - self._paused_seconds,
+            complete=self._last_reported + 1 >= self.batches_per_epoch)
         self.result.history.append(result)
         if self.on_epoch is not None:
             self.on_epoch(result)

@@ -99,3 +99,23 @@ def test_missing_data_and_model_files_give_one_clear_line(tmp_path):
     bad.write_text("nope")
     result = run_cli("classify", "--model", str(bad), str(tmp_path / "x.png"))
     assert result.returncode == 2 and "could not be loaded" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_refuses_an_unusable_output_before_training(tmp_path):
+    result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--limit", "500", "--out", str(tmp_path / "model.txt"))
+    assert result.returncode == 2 and ".keras" in result.stderr and "Traceback" not in result.stderr
+    assert "epoch" not in result.stdout  # refused before any training
+
+
+def test_sideways_phone_photo_is_read_upright(mnist, tmp_path):
+    from model.images import load_image
+
+    upright = page_with_digit(mnist.x_test[0], 240, dark_on_light=True)
+    stored = upright.rotate(90, expand=True)  # the camera stored it lying on its side...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ...and tagged it "rotate 90 degrees clockwise to view"
+    path = tmp_path / "photo.jpg"
+    stored.save(path, exif=exif)
+    loaded = np.asarray(load_image(path).convert("L"), dtype=np.float32)
+    assert loaded.shape == np.asarray(upright).shape
+    assert np.abs(loaded - np.asarray(upright, dtype=np.float32)).mean() < 8

@@ -17,6 +17,7 @@ def test_a_few_hundred_steps_lower_the_loss_and_report_progress(mnist):
     model = build("mlp")
     result = train(model, data, TrainConfig(epochs=6, batch_size=32), on_batch=batches.append, on_epoch=epochs.append)
     assert not result.stopped and len(result.history) == 6 == len(epochs)
+    assert all(epoch.complete for epoch in result.history)
     assert len(batches) == 6 * 180  # 5760 training digits after the 10% validation split
     assert all(isinstance(b.loss, float) and b.samples_per_second > 0 for b in batches)
     assert batches[-1].fractional_epoch == pytest.approx(6.0)
@@ -41,6 +42,7 @@ def test_stop_ends_the_run_between_batches_and_keeps_what_was_learned(mnist):
     result = train(model, mnist.subset(12800, 500), TrainConfig(epochs=3, batch_size=64), on_batch=on_batch, control=control)
     assert result.stopped and "Stopped by request" in result.message
     assert seen[-1].epoch == 0 and 20 <= seen[-1].batch <= 23  # the batches already under way finish
+    assert len(result.history) == 1 and not result.history[0].complete
     accuracy, _ = evaluate(model, mnist.x_test[:500], mnist.y_test[:500])
     assert accuracy > 0.5  # 20 batches already teach an MLP most digits
 

@@ -137,6 +137,7 @@ def test_stop_mid_epoch_ends_promptly_and_keeps_a_usable_model(qtbot, tab, mnist
     outcome = tab._outcome
     assert outcome.result.stopped and "Stopped" in tab.status.text()
     assert len(outcome.result.history) == 1 and tab.progress.value() < 50
+    assert "(stopped)" in tab.epoch_table.item(0, 0).text()  # the cut-short epoch says so
     assert outcome.test_accuracy > 0.3
 
 
