@@ -77,7 +77,8 @@ class _Worker(QObject):
         for start in range(0, len(images), ACCURACY_CHUNK):
             if self.stopping or request != self.latest:
                 return math.nan
-            accuracy, _ = evaluate(inspector.model, images[start:start + ACCURACY_CHUNK], labels[start:start + ACCURACY_CHUNK])
+            accuracy, _ = evaluate(inspector.model, images[start:start + ACCURACY_CHUNK], labels[start:start + ACCURACY_CHUNK],
+                                   input_scale=inspector.input_scale)
             correct += round(accuracy * len(labels[start:start + ACCURACY_CHUNK]))
         return correct / len(labels)
 

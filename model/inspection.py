@@ -72,6 +72,7 @@ class Inspector:
         if len(output_shape) != 1 or not output_shape[0] or output_shape[0] < 2:
             raise UnusableModelError(f"the model outputs shape {output_shape}; Digit Lens needs one vector of class scores.")
         self.num_classes = int(output_shape[0])
+        self.input_scale = expected_input_scale(model)
         self.stages = [self._input_stage()] + [_stage(layer) for layer in layers]
         multi = keras.Model(model.inputs, [model.outputs[0], *outputs])
         signature = [tf.TensorSpec((1, *self._fed_shape), tf.float32)]
@@ -93,8 +94,8 @@ class Inspector:
         return preprocess(image, self.input_shape)
 
     def inspect(self, model_input: np.ndarray) -> Inspection:
-        """All stages for one preprocessed image of shape `input_shape`."""
-        image = np.asarray(model_input, dtype=np.float32).reshape(self.input_shape)
+        """All stages for one preprocessed image of shape `input_shape` (values 0..1, scaled to what the model takes)."""
+        image = np.asarray(model_input, dtype=np.float32).reshape(self.input_shape) * self.input_scale
         final, *outputs = self._run(tf.constant(image.reshape((1, *self._fed_shape))))
         layer_outputs = [LayerOutput(self.stages[0], image)]
         layer_outputs += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(self.stages[1:], outputs)]
@@ -112,6 +113,14 @@ class Inspector:
     def _input_stage(self) -> Stage:
         return Stage("input", "InputLayer", self.input_shape, self.input_shape,
                      describe_layer(keras.layers.InputLayer(shape=self.input_shape)), 0)
+
+
+def expected_input_scale(model: keras.Model) -> float:
+    """255 when the model rescales 0..255 pixels itself (it starts with a Rescaling of about 1/255), else 1."""
+    first = next((layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)), None)
+    if isinstance(first, keras.layers.Rescaling) and np.all(np.asarray(first.scale, dtype=np.float64) <= 1 / 100):
+        return 255.0
+    return 1.0
 
 
 def as_probabilities(scores: np.ndarray) -> np.ndarray:

@@ -218,9 +218,10 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
     return progress.result
 
 
-def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500) -> tuple[float, np.ndarray]:
-    """Accuracy on uint8 images and the predicted class of each."""
-    probabilities = model.predict(to_model_input(images), batch_size=batch_size, verbose=0)
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,
+             input_scale: float = 1.0) -> tuple[float, np.ndarray]:
+    """Accuracy on uint8 images and the predicted class of each (inputs 0..1, times `input_scale`)."""
+    probabilities = model.predict(to_model_input(images) * input_scale, batch_size=batch_size, verbose=0)
     predicted = probabilities.argmax(axis=1)
     return float((predicted == labels).mean()), predicted
 

@@ -104,3 +104,15 @@ def test_as_probabilities_keeps_probabilities_and_softmaxes_scores():
     p = np.array([0.1, 0.9])
     assert as_probabilities(p) is not None and np.allclose(as_probabilities(p), p)
     assert np.allclose(as_probabilities(np.array([0.0, np.log(3.0)])), [0.25, 0.75])
+
+
+def test_model_that_rescales_0_255_pixels_itself_is_fed_0_255(mnist):
+    inputs = keras.Input((28, 28, 1))
+    x = layers.Rescaling(1 / 255, name="rescale")(inputs)
+    model = keras.Model(inputs, layers.Dense(10, activation="softmax")(layers.Flatten()(x)))
+    inspector = Inspector(model)
+    assert inspector.input_scale == 255.0 and Inspector(build("mlp")).input_scale == 1.0
+    image = mnist.x_test[0].astype(np.float32)[..., None] / 255.0
+    result = inspector.inspect(image)
+    assert result.layers[0].values.max() == pytest.approx(255.0)
+    np.testing.assert_allclose(result.layers[1].values, image, atol=1e-6)  # the model's own rescaling undoes it
