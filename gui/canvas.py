@@ -10,8 +10,9 @@ from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QMouseEv
                            QPaintEvent, QPen)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from model.images import IMAGE_SUFFIXES
+
 IMAGE_SIDE = 280  # pixels of the image the model's preprocessing reads
-DROPPABLE = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 INVITATION = "Draw a digit here\n(or drop an image file)"
 
 
@@ -200,6 +201,6 @@ def _pen(width: float) -> QPen:
 
 def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
     urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-    if len(urls) == 1 and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in DROPPABLE:
+    if len(urls) == 1 and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
         return urls[0].toLocalFile()
     return None

@@ -273,7 +273,7 @@ class TrainTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.keras", "Keras model (*.keras)")
         if not path:
             return
-        if not path.endswith((".keras", ".h5")):
+        if not path.lower().endswith((".keras", ".h5")):
             path += ".keras"
         try:
             self.save_model(path)

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 
 from gui.draw_tab import DrawInspectTab
 from gui.loader import ModelLoader
+from model.images import IMAGE_SUFFIXES
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif)"
+IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
 MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
 FIRST_PAINT_WAIT_MS = 500
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # what the window offers
+
 
 class ImageFileError(Exception):
     """The file could not be read as an image; the message says why."""
@@ -29,6 +31,6 @@ def load_image(path: str | os.PathLike) -> Image.Image:
     except MemoryError:
         raise ImageFileError(f"{path.name}: the image is too large for the memory available.") from None
     except UnidentifiedImageError:
-        raise ImageFileError(f"{path.name}: not an image file Digit Lens can read (PNG, JPEG, BMP, GIF).") from None
+        raise ImageFileError(f"{path.name}: not an image file Digit Lens can read (PNG, JPEG, BMP, GIF, TIFF, WebP).") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageFileError(f"{path.name}: the image is damaged or truncated ({exc}).") from None
