@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from model.control import TrainingControl
+
 SNAPSHOT_SECONDS = 2.0  # filters and feature maps refresh at most this often within an epoch
 PROBE_INDEX = 0  # the first test digit is the probe (a 7 in MNIST)
 
@@ -66,16 +68,12 @@ class TrainWorker(QObject):
     def __init__(self, request: TrainRequest) -> None:
         super().__init__()
         self.request = request
-        self.control = None  # model.training.TrainingControl, made in run()
+        self.control = TrainingControl()  # obeyed from the first batch, even if pressed while loading
         self._abandoned = threading.Event()
-        self._stop_early = threading.Event()
-        self._pause_early = threading.Event()  # Pause pressed before training began
 
     def stop(self) -> None:
         """Finish the current batch and keep the model trained so far."""
-        self._stop_early.set()
-        if self.control is not None:
-            self.control.stop()
+        self.control.stop()
 
     def abandon(self) -> None:
         """Stop as soon as possible and skip evaluation (the window is closing)."""
@@ -83,14 +81,10 @@ class TrainWorker(QObject):
         self.stop()
 
     def pause(self) -> None:
-        self._pause_early.set()
-        if self.control is not None:
-            self.control.pause()
+        self.control.pause()
 
     def resume(self) -> None:
-        self._pause_early.clear()
-        if self.control is not None:
-            self.control.resume()
+        self.control.resume()
 
     @Slot()
     def run(self) -> None:
@@ -113,13 +107,8 @@ class TrainWorker(QObject):
 
         from model.architectures import build
         from model.inspection import Inspector
-        from model.training import TrainingControl, train
+        from model.training import train
 
-        self.control = TrainingControl()
-        if self._pause_early.is_set():
-            self.control.pause()
-        if self._stop_early.is_set():
-            self.control.stop()
         model = build(request.architecture)
         probe = SnapshotTaker(model, Inspector(model), data.x_test[PROBE_INDEX])
         config = request.config

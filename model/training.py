@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from model.augment import augment_batch
+from model.control import TrainingControl
 from model.data import Mnist, to_model_input
 
 
@@ -65,36 +66,6 @@ class TrainResult:
     history: list[EpochResult] = field(default_factory=list)
     stopped: bool = False
     message: str = ""
-
-
-class TrainingControl:
-    """Thread-safe stop, pause and resume, checked between batches."""
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # a paused run must wake up to stop
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait_while_paused(self) -> None:
-        self._running.wait()
 
 
 class ProgressCallback(keras.callbacks.Callback):
