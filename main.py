@@ -1,6 +1,6 @@
 """Digit Lens: draw a digit and watch a convolutional network see it.
 
-`python main.py` opens the window; `classify`, `train` and `inspect` work on the command line.
+`python main.py` opens the window; `classify`, `train`, `inspect` and `convolve` work on the command line.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digit-lens", description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a .keras or .h5 model (default: the shipped model)")
     parser.set_defaults(run=_run_gui)
-    commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect}")
+    commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect,convolve}")
 
     gui = commands.add_parser("gui", help="open the window (the default)")
     gui.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
@@ -57,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("image", nargs="?", metavar="IMAGE")
     inspect.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
     inspect.set_defaults(run=_run_inspect)
+
+    convolve = commands.add_parser("convolve", help="one kernel by hand: convolution, ReLU, pooling, flatten, dense")
+    convolve.add_argument("image", metavar="IMAGE")
+    convolve.add_argument("--kernel", action="append", metavar="NAME|ROWS",
+                          help='a preset (e.g. laplacian_4, sobel_x) or rows such as "0,1,0;1,-4,1;0,1,0"; '
+                               "repeat for several output channels (default: laplacian_4)")
+    convolve.add_argument("--size", type=_positive_int, default=300, help="the grey image's side (default: 300)")
+    convolve.add_argument("--stride", type=int, choices=(1, 2, 3), default=1)
+    convolve.add_argument("--padding", choices=("same", "valid"), default="same")
+    convolve.add_argument("--seed", type=int, default=0, help="seed of the untrained dense layer's weights")
+    convolve.add_argument("--npz", metavar="FILE", help="save input, conv, relu, pool, flat and dense (float32, no batch axis; "
+                                                        "maps of one channel as 2-D arrays)")
+    convolve.set_defaults(run=_run_convolve)
     return parser
 
 
@@ -231,6 +244,41 @@ def _run_inspect(args: argparse.Namespace) -> int:
         print(prepared.message)
         return 1
     print(f"Prediction: {inspection.digit} ({inspection.confidence:.1%})")
+    return 0
+
+
+def _run_convolve(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from model.images import ImageFileError, load_image
+    from model.kernels import Convolution, KernelError, forward, kernel_from_text, to_grey
+
+    try:
+        kernels = [kernel_from_text(text) for text in args.kernel or ["laplacian_4"]]
+        if len({kernel.shape for kernel in kernels}) > 1:
+            raise KernelError("the kernels differ in size ("
+                              + ", ".join(f"{k.shape[0]}x{k.shape[1]}" for k in kernels) + "); one layer needs one size")
+        image = to_grey(load_image(args.image), args.size)
+        stages = forward(image, Convolution(np.stack(kernels), args.stride, args.padding), seed=args.seed)
+    except ImageFileError as exc:
+        print(f"digit-lens: {exc}", file=sys.stderr)
+        return 1
+    except KernelError as exc:
+        return _fail(str(exc))
+    side = f"{kernels[0].shape[0]}x{kernels[0].shape[1]}"
+    notes = [f"grey, {args.size}x{args.size}, 0..1", f"{len(kernels)} kernel(s) {side}, stride {args.stride}, "
+             f"padding {args.padding}", "negatives set to 0", "2x2 max, stride 2", "",
+             f"untrained, random weights (seed {args.seed}), ReLU"]
+    for name, shape, note in zip(("input", "conv", "relu", "pool", "flat", "dense"), stages.shapes(), notes):
+        print(f"{name:<6} {str(shape):<20} {note}")
+    print("first 20 flattened values:", np.array2string(stages.flat[:20], precision=4, suppress_small=True,
+                                                         max_line_width=100))
+    if args.npz:
+        try:
+            np.savez(args.npz, **stages.arrays())
+        except OSError as exc:
+            return _fail(f"--npz {args.npz}: cannot write ({exc.strerror or exc}).")
+        print(f"Saved {args.npz}.")
     return 0
 
 

@@ -201,6 +201,12 @@ class Stages:
         """Each stage's shape with Keras' batch axis of 1, input first."""
         return [(1, *values.shape) for values in (self.input, self.conv, self.relu, self.pool, self.flat, self.dense)]
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The stages by name as float32 arrays without the batch axis; maps with one channel as (H, W)."""
+        maps = {name: getattr(self, name) for name in ("input", "conv", "relu", "pool")}
+        arrays = {name: values[:, :, 0] if values.shape[2] == 1 else values for name, values in maps.items()}
+        return {**arrays, "flat": self.flat, "dense": self.dense}
+
     def shape_chain(self) -> str:
         """E.g. "(1, 300, 300, 1) -> (1, 300, 300, 1) -> (1, 150, 150, 1) -> (1, 22500) -> (1, 64)" (ReLU left out)."""
         shapes = self.shapes()
