@@ -112,11 +112,11 @@ class Canvas(QWidget):
     # -- drag and drop -------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_file(event) is not None:
+        if dropped_image_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_file(event)
+        path = dropped_image_file(event)
         if path is not None:
             event.acceptProposedAction()
             self.fileDropped.emit(path)
@@ -199,7 +199,7 @@ def _pen(width: float) -> QPen:
                 Qt.PenJoinStyle.RoundJoin)
 
 
-def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
+def dropped_image_file(event: QDragEnterEvent | QDropEvent) -> str | None:
     urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
     if len(urls) == 1 and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
         return urls[0].toLocalFile()

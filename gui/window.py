@@ -44,10 +44,12 @@ class MainWindow(QMainWindow):
         self.canvas = self.draw.canvas
         self.pipeline = self.draw.pipeline
         self.train = None  # built after the first paint: its imports take a while
+        self.kernels = None  # likewise
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.addTab(self.draw, "Draw && Inspect")
         self.tabs.addTab(QLabel("Loading…"), "Train")
+        self.tabs.addTab(QLabel("Loading…"), "Kernels")
         self.setCentralWidget(self.tabs)
         self.model_info = QLabel("Loading model…")
         self.statusBar().addPermanentWidget(self.model_info)
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self._accuracy = math.nan
         self._test_images: np.ndarray | None = None
         self._test_labels: np.ndarray | None = None
+        self._test_source = "looking for them…"
         self._rng = np.random.default_rng()
 
         self.canvas.fileDropped.connect(self.open_image)
@@ -86,20 +89,30 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        """Start loading the model, then build the Train tab: the window is already on screen."""
+        """Start loading the model, then build the Train and Kernels tabs: the window is already on screen."""
         if self._request == 0:
             self._request = self.loader.load(self._model_path)
         if self.train is not None:
             return
+        from gui.kernels.tab import KernelsTab
         from gui.train_tab import TrainTab
 
         self.train = TrainTab()
         self.train.useModel.connect(self.use_model)
         self.train.showImage.connect(self.show_training_image)
-        placeholder = self.tabs.widget(1)
-        self.tabs.removeTab(1)
+        self._replace_placeholder(1, self.train, "Train")
+        self.kernels = KernelsTab()
+        self.kernels.canvas_button.clicked.connect(
+            lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
+        self.kernels.sample_button.clicked.connect(lambda: self.kernels.set_image(*self._random_sample()))
+        self._offer_samples(self.kernels.sample_button)
+        self._replace_placeholder(2, self.kernels, "Kernels")
+
+    def _replace_placeholder(self, index: int, tab: QWidget, title: str) -> None:
+        placeholder = self.tabs.widget(index)
+        self.tabs.removeTab(index)
         placeholder.deleteLater()
-        self.tabs.insertTab(1, self.train, "Train")
+        self.tabs.insertTab(index, tab, title)
 
     # -- models ----------------------------------------------------------------------------
 
@@ -173,8 +186,11 @@ class MainWindow(QMainWindow):
 
     def load_sample(self) -> None:
         """A random MNIST test digit on the canvas, with its true label."""
+        self.draw.show_digit(*self._random_sample())
+
+    def _random_sample(self) -> tuple[np.ndarray, str]:
         index = int(self._rng.integers(len(self._test_images)))
-        self.draw.show_digit(self._test_images[index], f"MNIST test digit #{index}: true label {self._test_labels[index]}")
+        return self._test_images[index], f"MNIST test digit #{index}: true label {self._test_labels[index]}"
 
     def show_training_image(self, image: np.ndarray, label: int) -> None:
         """An image from the Train tab on the canvas, and the Draw & Inspect tab in front."""
@@ -182,8 +198,14 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.draw)
 
     def _test_set(self, images, labels, source: str) -> None:
-        self._test_images, self._test_labels = images, labels
-        button = self.draw.sample_button
+        self._test_images, self._test_labels, self._test_source = images, labels, source
+        self._offer_samples(self.draw.sample_button)
+        if self.kernels is not None:
+            self._offer_samples(self.kernels.sample_button)
+
+    def _offer_samples(self, button) -> None:
+        """Enable a Sample button once MNIST test digits are at hand, and say where they come from."""
+        images, source = self._test_images, self._test_source
         button.setEnabled(images is not None)
         button.setToolTip(f"A random MNIST test digit from {source}" if images is not None
                           else f"No MNIST test digits to sample: {source}")

@@ -185,6 +185,25 @@ class Convolution:
         """The kernel that made output `channel`."""
         return self.kernels[channel % len(self.kernels)]
 
+    def explain(self, image: np.ndarray, row: int, column: int, channel: int) -> "OutputValue":
+        """How output (row, column, channel) is made: the patch under the kernel, times the kernel, summed."""
+        patch = self.patch(image, row, column, channel)
+        kernel = self.kernel_of(channel)
+        products = patch * kernel
+        return OutputValue(self.window(image.shape, row, column), patch, kernel, products,
+                           float(products.sum(dtype=np.float64)))
+
+
+@dataclass(frozen=True)
+class OutputValue:
+    """One convolution output as CNN Explainer shows it: patch (x) kernel, element-wise, then the sum."""
+
+    corner: tuple[int, int]  # the patch's top-left (row, column) in the input; negative in the zero padding
+    patch: np.ndarray
+    kernel: np.ndarray
+    products: np.ndarray
+    total: float
+
 
 @dataclass(frozen=True)
 class Stages:

@@ -110,8 +110,12 @@ def test_the_patch_products_sum_to_the_output_pixel(grey):
         conv = Convolution(np.stack([preset("sobel_x", 5), preset("sharpen", 5)]), stride, padding)
         out = conv.apply(grey)
         for row, column, channel in [(0, 0, 0), (5, 7, 1), (out.shape[0] - 1, out.shape[1] - 1, 1)]:
-            products = conv.patch(grey, row, column, channel) * conv.kernel_of(channel)
-            assert products.sum() == pytest.approx(out[row, column, channel], abs=1e-5)
+            explained = conv.explain(grey, row, column, channel)
+            np.testing.assert_array_equal(explained.products, explained.patch * explained.kernel)
+            assert explained.total == pytest.approx(out[row, column, channel], abs=1e-5)
+            top, left = explained.corner
+            inside = grey[max(top, 0):top + 5, max(left, 0):left + 5, channel // 2]
+            assert np.isin(inside, explained.patch).all() and explained.patch.shape == (5, 5)
 
 
 def test_grey_conversion_resizes_and_scales():

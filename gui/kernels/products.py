@@ -1,0 +1,113 @@
+"""How one convolution output is made: the input patch, the kernel, their element-wise products and the sum."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QTableWidget,
+                               QTableWidgetItem, QWidget)
+
+from gui.kernels.kernel_editor import symmetric_bound
+from gui.kernels.stages import GREY
+from gui.map_detail import DIVERGING
+
+CELL = 44  # pixels per number
+
+
+class NumberGrid(QTableWidget):
+    """A small read-only grid of numbers, each on its colour."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.horizontalHeader().hide()
+        self.verticalHeader().hide()
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setDefaultSectionSize(CELL)
+            header.setMinimumSectionSize(10)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        self.setFont(font)
+
+    def show_numbers(self, values: np.ndarray, colours: list[QColor], decimals: int) -> None:
+        rows, columns = values.shape
+        if (rows, columns) != (self.rowCount(), self.columnCount()):
+            self.setRowCount(rows)
+            self.setColumnCount(columns)
+            self.setFixedSize(columns * CELL + 2 * self.frameWidth(), rows * CELL + 2 * self.frameWidth())
+        for (row, column), value in np.ndenumerate(values):
+            item = self.item(row, column)
+            if item is None:
+                item = QTableWidgetItem()
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.setItem(row, column, item)
+            colour = colours[row * columns + column]
+            item.setText(compact(value, decimals))
+            item.setBackground(QBrush(colour))
+            item.setForeground(QBrush(QColor("white") if colour.lightnessF() < 0.55 else QColor("black")))
+
+
+def compact(value: float, decimals: int) -> str:
+    """`value` without trailing zeros: 1, -4, 0.314; a value that rounds to zero is 0."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def diverging_colours(values: np.ndarray) -> list[QColor]:
+    return DIVERGING.map(0.5 + 0.5 * values.reshape(-1) / symmetric_bound(values), mode="qcolor")
+
+
+class ProductsView(QFrame):
+    """patch (x) kernel = products, then their sum: equal to the convolution pixel shown beside it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.heading = QLabel("<b>How one output value is made</b>")
+        self.hint = QLabel("Hover over the convolution output, or click a pixel to pin it.")
+        self.hint.setStyleSheet("color: gray")
+        self.hint.setWordWrap(True)
+        self.patch, self.kernel, self.products = NumberGrid("patch"), NumberGrid("kernel"), NumberGrid("products")
+        self.total = QLabel()
+        self.total.setObjectName("sum")
+        self.total.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.total.setWordWrap(True)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 6, 8, 6)
+        grid.setVerticalSpacing(2)
+        grid.addWidget(self.heading, 0, 0, 1, 3)
+        grid.addWidget(self.hint, 1, 0, 1, 3)
+        for column, (title, table) in enumerate([("input patch", self.patch), ("× kernel", self.kernel),
+                                                 ("= products", self.products)]):
+            label = QLabel(title)
+            label.setStyleSheet("color: gray")
+            grid.addWidget(label, 2, column)
+            grid.addWidget(table, 3, column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(self.total, 4, 0, 1, 3)
+        grid.setColumnStretch(3, 1)
+        grid.setRowStretch(5, 1)
+
+    def show_value(self, explained, pixel: float, where: str, pinned: bool) -> None:
+        """Show an `OutputValue` for the convolution pixel `pixel` at `where`, e.g. "row 4, col 7"."""
+        self.hint.setText(f"Convolution output at {where}"
+                          + (" (pinned: click it again to follow the mouse)." if pinned else
+                             " (under the mouse; click to pin)."))
+        self.patch.show_numbers(explained.patch, GREY.map(np.clip(explained.patch.reshape(-1), 0, 1), mode="qcolor"), 3)
+        self.kernel.show_numbers(explained.kernel, diverging_colours(explained.kernel), 3)
+        self.products.show_numbers(explained.products, diverging_colours(explained.products), 3)
+        terms = [value for value in explained.products.reshape(-1) if compact(value, 3) != "0"]
+        written = "".join(f" {'−' if value < 0 else '+'} {compact(abs(value), 3)}" for value in terms).lstrip(" +")
+        self.total.setText(f"<span style='font-size:large'>Σ products = <b>{explained.total:.4f}</b></span>"
+                           f" &nbsp;=&nbsp; convolution pixel {pixel:.4f}"
+                           f"<br><span style='color:gray'>{written or '0'}"
+                           f"{' = ' + compact(explained.total, 4) if len(terms) > 1 else ''}</span>")
+
+    def clear(self) -> None:
+        self.total.clear()
