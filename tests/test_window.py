@@ -314,6 +314,26 @@ def test_train_tab_images_and_models_reach_draw_and_inspect(ready, qtbot, mnist)
         ready.open_model(MODEL)
 
 
+def test_kernels_tab_takes_the_canvas_drawing_and_a_sample_digit(ready, qtbot, mnist):
+    qtbot.waitUntil(lambda: ready.kernels is not None)
+    draw(ready, qtbot, ONE)
+    kernels = ready.kernels
+    ready.tabs.setCurrentWidget(kernels)
+    assert ready.tabs.tabText(ready.tabs.currentIndex()) == "Kernels"
+    qtbot.mouseClick(kernels.canvas_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not kernels._timer.isActive())
+    assert "canvas" in kernels.caption.text()
+    assert kernels.input.shape == (300, 300, 1)
+    assert kernels.input[:, 150].max() > 0.9 and kernels.input[:, :60].max() == 0  # the drawn 1, centre column only
+    qtbot.waitUntil(lambda: kernels.sample_button.isEnabled(), timeout=LOAD_TIMEOUT_MS)
+    qtbot.mouseClick(kernels.sample_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: kernels.caption.text().startswith("MNIST test digit #"))
+    index = int(kernels.caption.text().split("#")[1].split(":")[0])
+    assert kernels.caption.text().endswith(f"true label {mnist.y_test[index]}")
+    assert kernels.shapes.text().count("(1, 300, 300, 1)") == 2
+    ready.tabs.setCurrentWidget(ready.draw)
+
+
 def test_models_of_other_architectures_and_input_shapes(ready, qtbot, tmp_path):
     import keras
 

@@ -20,6 +20,24 @@ def symmetric_bound(values: np.ndarray) -> float:
     return float(np.abs(values).max()) or 1.0
 
 
+class ColourTable:
+    """A colour map as 256 ready QColors (mapping a few numbers with ColorMap.map(mode="qcolor") is slow)."""
+
+    def __init__(self, color_map) -> None:
+        self.colours = color_map.map(np.linspace(0.0, 1.0, 256), mode="qcolor")
+
+    def __call__(self, fractions: np.ndarray) -> list[QColor]:
+        """The colours of `fractions` in 0..1."""
+        return [self.colours[i] for i in np.clip(np.rint(np.ravel(fractions) * 255), 0, 255).astype(int)]
+
+    def centred(self, values: np.ndarray) -> list[QColor]:
+        """Colours with 0 in the middle of the map and ±max |value| at its ends."""
+        return self(0.5 + 0.5 * np.ravel(values) / symmetric_bound(values))
+
+
+DIVERGING_COLOURS = ColourTable(DIVERGING)
+
+
 class WeightBox(QDoubleSpinBox):
     """A weight: typed or spun, shown without trailing zeros (1, -4, 0.0625)."""
 
@@ -137,9 +155,9 @@ class KernelEditor(QFrame):
 
     def _colour(self, weights: np.ndarray) -> None:
         """Each cell's background on the diverging map (blue negative, white zero, red positive), levels ±max |w|."""
-        scaled = 0.5 + 0.5 * weights.reshape(-1) / symmetric_bound(weights)
-        for cell, colour, t in zip(self.cells, DIVERGING.map(scaled, mode="qcolor"), scaled):
+        for cell, colour in zip(self.cells, DIVERGING_COLOURS.centred(weights)):
             palette = cell.palette()
-            palette.setColor(QPalette.ColorRole.Base, colour)
-            palette.setColor(QPalette.ColorRole.Text, QColor("white") if abs(t - 0.5) > 0.32 else QColor("black"))
-            cell.setPalette(palette)
+            if palette.color(QPalette.ColorRole.Base) != colour:  # a repaint only where the colour changed
+                palette.setColor(QPalette.ColorRole.Base, colour)
+                palette.setColor(QPalette.ColorRole.Text, QColor("white" if colour.lightnessF() < 0.55 else "black"))
+                cell.setPalette(palette)

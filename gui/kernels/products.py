@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QWidget)
 
-from gui.kernels.kernel_editor import symmetric_bound
+from gui.kernels.kernel_editor import DIVERGING_COLOURS, ColourTable
 from gui.kernels.stages import GREY
-from gui.map_detail import DIVERGING
 
 CELL = 44  # pixels per number
+GREY_COLOURS = ColourTable(GREY)
 
 
 class NumberGrid(QTableWidget):
@@ -35,8 +35,12 @@ class NumberGrid(QTableWidget):
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 0.85)
         self.setFont(font)
+        self._shown: np.ndarray | None = None
 
     def show_numbers(self, values: np.ndarray, colours: list[QColor], decimals: int) -> None:
+        if self._shown is not None and np.array_equal(self._shown, values):
+            return
+        self._shown = values.copy()
         rows, columns = values.shape
         if (rows, columns) != (self.rowCount(), self.columnCount()):
             self.setRowCount(rows)
@@ -60,10 +64,6 @@ def compact(value: float, decimals: int) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def diverging_colours(values: np.ndarray) -> list[QColor]:
-    return DIVERGING.map(0.5 + 0.5 * values.reshape(-1) / symmetric_bound(values), mode="qcolor")
-
-
 class ProductsView(QFrame):
     """patch (x) kernel = products, then their sum: equal to the convolution pixel shown beside it."""
 
@@ -79,6 +79,8 @@ class ProductsView(QFrame):
         self.total.setObjectName("sum")
         self.total.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.total.setWordWrap(True)
+        self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.total.setFixedHeight(4 * self.total.fontMetrics().lineSpacing())
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 6, 8, 6)
         grid.setVerticalSpacing(2)
@@ -99,9 +101,9 @@ class ProductsView(QFrame):
         self.hint.setText(f"Convolution output at {where}"
                           + (" (pinned: click it again to follow the mouse)." if pinned else
                              " (under the mouse; click to pin)."))
-        self.patch.show_numbers(explained.patch, GREY.map(np.clip(explained.patch.reshape(-1), 0, 1), mode="qcolor"), 3)
-        self.kernel.show_numbers(explained.kernel, diverging_colours(explained.kernel), 3)
-        self.products.show_numbers(explained.products, diverging_colours(explained.products), 3)
+        self.patch.show_numbers(explained.patch, GREY_COLOURS(explained.patch), 3)
+        self.kernel.show_numbers(explained.kernel, DIVERGING_COLOURS.centred(explained.kernel), 3)
+        self.products.show_numbers(explained.products, DIVERGING_COLOURS.centred(explained.products), 3)
         terms = [value for value in explained.products.reshape(-1) if compact(value, 3) != "0"]
         written = "".join(f" {'−' if value < 0 else '+'} {compact(abs(value), 3)}" for value in terms).lstrip(" +")
         self.total.setText(f"<span style='font-size:large'>Σ products = <b>{explained.total:.4f}</b></span>"

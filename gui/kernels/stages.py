@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QFrame, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.map_detail import DIVERGING
 from gui.mosaic import Mosaic
@@ -16,6 +16,12 @@ from gui.panels import BAR_BRUSH
 
 GREY = pg.colormap.get("CET-L1")  # black to white: the input as the kernel sees it
 HOVER_RATE = 60  # hover updates per second at most
+
+
+def cache_axes(axes) -> None:
+    """Paint axes from a cached picture: their tick labels are slow to draw and rarely change."""
+    for axis in axes:
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class StageView(QFrame):
@@ -26,11 +32,13 @@ class StageView(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = title
         self.heading = QLabel(f"<b>{title}</b>")
-        self.heading.setWordWrap(True)
+        # New text never resizes the plots (which would repaint them all): the heading takes the width it is given.
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
         self.graphics.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.readout = QLabel(" ")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.readout.setStyleSheet("color: gray")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -65,6 +73,7 @@ class MapView(StageView):
             self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=color_map, interactive=False, width=12)
             self.bar.setImageItem(self.image)
             self.graphics.addItem(self.bar)
+            cache_axes([self.bar.axis])
         self.marker = self._outline("#ffb000")
         self.mosaic: Mosaic | None = None
         self.values: np.ndarray | None = None
@@ -88,7 +97,8 @@ class MapView(StageView):
             self.mosaic = Mosaic(height, width, channels, aspect=2.0)  # two maps side by side
             rows, columns = self.mosaic.shape
             self.box.setRange(QRectF(0, 0, columns, rows), padding=0)
-        self.image.setImage(self.mosaic.fill(values), autoLevels=False, levels=levels)
+        image = values[:, :, 0] if channels == 1 else self.mosaic.fill(values)  # one map needs no mosaic
+        self.image.setImage(image, autoLevels=False, levels=levels)
         if self.bar is not None and self.bar.levels() != levels:
             self.bar.setLevels(levels)
 
@@ -144,11 +154,14 @@ class StripView(StageView):
         self.plot.setMouseEnabled(x=True, y=False)
         self.image = pg.ImageItem(axisOrder="row-major", colorMap=DIVERGING)
         self.plot.addItem(self.image)
+        cache_axes(axis["item"] for axis in self.plot.axes.values())
         self.size = 0
         self.first = QLabel()
         self.first.setObjectName("firstValues")
         self.first.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.first.setWordWrap(True)
+        self.first.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.first.setFixedHeight(2 * self.first.fontMetrics().lineSpacing() + 4)
         self.layout().insertWidget(2, self.first)
         self.graphics.setFixedHeight(64)
 
@@ -158,9 +171,8 @@ class StripView(StageView):
             self.plot.setLimits(xMin=0, xMax=self.size, yMin=0, yMax=1, minXRange=8)
             self.plot.setRange(xRange=(0, self.size), yRange=(0, 1), padding=0)
         self.image.setImage(values.reshape(1, -1), autoLevels=False, levels=levels)
-        self.first.setText("first 20 values: <span style='font-family:monospace'>"
-                           + np.array2string(values[:20], precision=3, suppress_small=True, max_line_width=10_000)
-                           + "</span>")
+        numbers = " ".join(f"{value:.3f}".rstrip("0").rstrip(".") if value else "0" for value in values[:20].tolist())
+        self.first.setText(f"first 20 values: <span style='font-family:monospace'>[{numbers}]</span>")
 
 
 class BarsView(StageView):
@@ -177,6 +189,7 @@ class BarsView(StageView):
         self.graphics.setFixedHeight(120)
         self.bars = pg.BarGraphItem(x=np.arange(units), height=np.zeros(units), width=0.8, brush=BAR_BRUSH, pen=None)
         self.plot.addItem(self.bars)
+        cache_axes(axis["item"] for axis in self.plot.axes.values())
         self._top = 1.0
         self.plot.setYRange(0, self._top, padding=0)
         self.values = np.zeros(units)
