@@ -134,9 +134,7 @@ class MapsPanel(HeatMapPanel):
         if self._values is None:
             return None
         point = self.image.mapFromScene(scene_position)
-        if point.x() < 0 or point.y() < 0:
-            return None
-        return self.mosaic.locate(int(point.y()), int(point.x()))
+        return self.mosaic.locate_xy(point.x(), point.y())
 
     def _hover(self, scene_position: QPointF) -> None:
         found = self._locate(scene_position)

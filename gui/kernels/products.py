@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderVi
 from gui.kernels.kernel_editor import DIVERGING_COLOURS, ColourTable
 from gui.kernels.stages import GREY
 
-CELL = 44  # pixels per number
+CELL = 50  # pixels per number
 GREY_COLOURS = ColourTable(GREY)
 
 
@@ -32,9 +32,6 @@ class NumberGrid(QTableWidget):
             header.setMinimumSectionSize(10)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        font = self.font()
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        self.setFont(font)
         self._shown: np.ndarray | None = None
 
     def show_numbers(self, values: np.ndarray, colours: list[QColor], decimals: int) -> None:
@@ -93,8 +90,15 @@ class ProductsView(QFrame):
             grid.addWidget(label, 2, column)
             grid.addWidget(table, 3, column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.total, 4, 0, 1, 3)
+        note = QLabel("The kernel slides over the input, stride pixels at a time, and each output pixel is this sum. "
+                      "'same' padding adds zeros round the edge (the patch shows them) so that, at stride 1, the output "
+                      "is as large as the input; 'valid' uses whole windows only. Keras' Conv2D computes exactly this: "
+                      "a correlation, the kernel not flipped.")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: gray")
+        grid.addWidget(note, 5, 0, 1, 4)
         grid.setColumnStretch(3, 1)
-        grid.setRowStretch(5, 1)
+        grid.setRowStretch(6, 1)
 
     def show_value(self, explained, pixel: float, where: str, pinned: bool) -> None:
         """Show an `OutputValue` for the convolution pixel `pixel` at `where`, e.g. "row 4, col 7"."""

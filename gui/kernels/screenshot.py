@@ -22,7 +22,6 @@ from gui.scripting import wait_until
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots" / "kernels.png"
 SIZE = (1366, 740)  # a 1366x768 screen less its panel
-PIXEL = (118, 76)  # row, column of the convolution output to open: the edge of a lit window
 
 
 def main(argv: list[str]) -> int:
@@ -38,14 +37,15 @@ def main(argv: list[str]) -> int:
     window = MainWindow()
     window.resize(*SIZE)
     window.show()
-    wait_until(lambda: window.is_ready and window.kernels is not None, 180)
+    wait_until(lambda: window.is_ready and window.kernels is not None and "measuring" not in window.model_info.text(), 180)
     tab = window.kernels
     window.tabs.setCurrentWidget(tab)
     tab.open_image(photo)
     wait_until(lambda: not tab._timer.isActive())
     for _ in range(10):
         app.processEvents()
-    row, column = PIXEL
+    conv = tab.stages.conv[:, :, 0]
+    row, column = np.unravel_index(int(np.argmax(conv)), conv.shape)  # the strongest edge: a lit window's frame
     graphics = tab.conv_view.graphics
     scene = tab.conv_view.image.mapToScene(QPointF(column + 0.5, row + 0.5))
     QTest.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=graphics.mapFromScene(scene))

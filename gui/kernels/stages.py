@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsRectItem, QLabel, 
 
 from gui.map_detail import DIVERGING
 from gui.mosaic import Mosaic
-from gui.panels import BAR_BRUSH
+from gui.panels import BAR_BRUSH, levels_of
 
 GREY = pg.colormap.get("CET-L1")  # black to white: the input as the kernel sees it
 HOVER_RATE = 60  # hover updates per second at most
@@ -22,6 +22,15 @@ def cache_axes(axes) -> None:
     """Paint axes from a cached picture: their tick labels are slow to draw and rarely change."""
     for axis in axes:
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def contrast_levels(values: np.ndarray) -> tuple[float, float]:
+    """Levels centred on 0 covering all but the strongest 2% of |values| (judged on every third row and column),
+    rounded: edges show, not just the peaks, and the colour bar keeps still."""
+    sample = np.abs(values[::3, ::3]).reshape(-1)
+    rank = int(0.98 * (sample.size - 1))
+    bound = levels_of(np.partition(sample, rank)[rank:rank + 1])[1]
+    return -bound, bound
 
 
 class StageView(QFrame):
@@ -35,7 +44,8 @@ class StageView(QFrame):
         # New text never resizes the plots (which would repaint them all): the heading takes the width it is given.
         self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(None)
+        # An opaque background in the window's colour: a transparent one makes every redraw repaint the parents too.
+        self.graphics.setBackground(self.palette().window().color())
         self.graphics.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.readout = QLabel(" ")
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -120,9 +130,7 @@ class MapView(StageView):
         if self.values is None or not self.box.sceneBoundingRect().contains(scene_position):
             return None
         point = self.image.mapFromScene(scene_position)
-        if point.x() < 0 or point.y() < 0:
-            return None
-        return self.mosaic.locate(int(point.y()), int(point.x()))
+        return self.mosaic.locate_xy(point.x(), point.y())
 
     def _hover(self, scene_position: QPointF) -> None:
         found = self.locate(scene_position)
@@ -163,7 +171,7 @@ class StripView(StageView):
         self.first.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.first.setFixedHeight(2 * self.first.fontMetrics().lineSpacing() + 4)
         self.layout().insertWidget(2, self.first)
-        self.graphics.setFixedHeight(64)
+        self.graphics.setFixedHeight(54)
 
     def show_values(self, values: np.ndarray, levels: tuple[float, float]) -> None:
         if values.size != self.size:
@@ -186,7 +194,7 @@ class BarsView(StageView):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setXRange(-1, units, padding=0)
         self.plot.showGrid(y=True, alpha=0.2)
-        self.graphics.setFixedHeight(120)
+        self.graphics.setFixedHeight(95)
         self.bars = pg.BarGraphItem(x=np.arange(units), height=np.zeros(units), width=0.8, brush=BAR_BRUSH, pen=None)
         self.plot.addItem(self.bars)
         cache_axes(axis["item"] for axis in self.plot.axes.values())

@@ -14,9 +14,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 from gui.canvas import dropped_image_file
 from gui.kernels.kernel_editor import KernelEditor
 from gui.kernels.products import ProductsView
-from gui.kernels.stages import GREY, BarsView, MapView, StripView
+from gui.kernels.stages import GREY, BarsView, MapView, StripView, contrast_levels
 from gui.map_detail import DIVERGING
-from gui.panels import levels_of
 from model.images import IMAGE_SUFFIXES, ImageFileError, load_image
 from model.kernels import DEFAULT_SIZE, DENSE_SEED, DENSE_UNITS, Convolution, KernelError, forward, to_grey
 from model.scene import demo_photo
@@ -262,7 +261,7 @@ class KernelsTab(QWidget):
         self.relu_view.show_values(stages.relu, levels)
         self.relu_view.set_shape(shapes[2], "negatives → 0")
         self.pool_view.show_values(stages.pool, levels)
-        self.pool_view.set_shape(shapes[3], "half the size")
+        self.pool_view.set_shape(shapes[3], "stride 2")
         self.flat_view.show_values(stages.flat, levels)
         self.flat_view.set_shape(shapes[4], "the pooled maps in one row")
         self.dense_view.show_values(stages.dense)
@@ -294,9 +293,3 @@ class KernelsTab(QWidget):
         self.conv_view.mark(self.conv_view.marker, channel, row, column, 1, 1)
         self.input_view.mark(self.input_view.marker, 0, *explained.corner, *explained.kernel.shape)
 
-
-def contrast_levels(values: np.ndarray) -> tuple[float, float]:
-    """Levels centred on 0 covering all but the strongest 1% of |values| (judged on every third row and column),
-    rounded: edges show, not just the peaks, and the colour bar keeps still."""
-    bound = levels_of(np.quantile(np.abs(values[::3, ::3]), [0.99]))[1]
-    return -bound, bound
