@@ -60,7 +60,8 @@ def main() -> int:
     from model.kernels import forward
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    results = {"cpu_count": os.cpu_count(), "size": args.size, "cases": []}
+    results = {"cpu_count": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 2), "size": args.size,
+               "cases": []}
     for kernels, side in [(1, 3), (2, 3), (1, 5)]:
         tab = KernelsTab()
         tab.resize(1366, 700)
@@ -84,6 +85,7 @@ def main() -> int:
         tab.close()
         tab.deleteLater()
         app.processEvents()
+    results["load_average_at_end"] = round(os.getloadavg()[0], 2)  # other programs on the machine slow it down
     print(json.dumps(results, indent=2))
     return 0
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderVi
                                QTableWidgetItem, QWidget)
 
 from gui.kernels.kernel_editor import DIVERGING_COLOURS, ColourTable
-from gui.kernels.stages import GREY
+from gui.kernels.stages import GREY, LiveText
 
 CELL = 50  # pixels per number
 GREY_COLOURS = ColourTable(GREY)
@@ -68,16 +68,11 @@ class ProductsView(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.heading = QLabel("<b>How one output value is made</b>")
-        self.hint = QLabel("Hover over the convolution output, or click a pixel to pin it.")
-        self.hint.setStyleSheet("color: gray")
-        self.hint.setWordWrap(True)
+        self.hint = LiveText(2)
+        self.hint.setText("<span style='color:gray'>Hover over the convolution output, or click a pixel to pin it.</span>")
         self.patch, self.kernel, self.products = NumberGrid("patch"), NumberGrid("kernel"), NumberGrid("products")
-        self.total = QLabel()
+        self.total = LiveText(3)
         self.total.setObjectName("sum")
-        self.total.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.total.setWordWrap(True)
-        self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.total.setFixedHeight(4 * self.total.fontMetrics().lineSpacing())
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 6, 8, 6)
         grid.setVerticalSpacing(2)
@@ -102,9 +97,9 @@ class ProductsView(QFrame):
 
     def show_value(self, explained, pixel: float, where: str, pinned: bool) -> None:
         """Show an `OutputValue` for the convolution pixel `pixel` at `where`, e.g. "row 4, col 7"."""
-        self.hint.setText(f"Convolution output at {where}"
-                          + (" (pinned: click it again to follow the mouse)." if pinned else
-                             " (under the mouse; click to pin)."))
+        self.hint.setText(f"<span style='color:gray'>Convolution output at {where}"
+                          + (" (pinned: click it again to follow the mouse).</span>" if pinned else
+                             " (under the mouse; click to pin).</span>"))
         self.patch.show_numbers(explained.patch, GREY_COLOURS(explained.patch), 3)
         self.kernel.show_numbers(explained.kernel, DIVERGING_COLOURS.centred(explained.kernel), 3)
         self.products.show_numbers(explained.products, DIVERGING_COLOURS.centred(explained.products), 3)

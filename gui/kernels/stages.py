@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.map_detail import DIVERGING
@@ -33,6 +34,38 @@ def contrast_levels(values: np.ndarray) -> tuple[float, float]:
     return -bound, bound
 
 
+class LiveText(QWidget):
+    """A few lines of rich text that change on every edit, repainted in place.
+
+    A QLabel asks for a new layout on every new text, and laying the whole tab out again
+    cost more than all the plots; this keeps a fixed height and never asks.
+    """
+
+    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._html = ""
+        self._document = QTextDocument()
+        self._document.setDocumentMargin(0)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
+
+    def text(self) -> str:
+        return self._html
+
+    def setText(self, html: str) -> None:
+        if html != self._html:
+            self._html = html
+            self.update()
+
+    def paintEvent(self, event) -> None:
+        self._document.setDefaultFont(self.font())
+        self._document.setHtml(self._html)
+        self._document.setTextWidth(self.width())
+        painter = QPainter(self)
+        self._document.drawContents(painter)
+        painter.end()
+
+
 class StageView(QFrame):
     """A titled frame around one pyqtgraph layout, with a readout line under it."""
 
@@ -40,9 +73,8 @@ class StageView(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = title
-        self.heading = QLabel(f"<b>{title}</b>")
-        # New text never resizes the plots (which would repaint them all): the heading takes the width it is given.
-        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.heading = LiveText(2 if self.BREAK == "<br>" else 1)
+        self.heading.setText(f"<b>{title}</b>")
         self.graphics = pg.GraphicsLayoutWidget()
         # An opaque background in the window's colour: a transparent one makes every redraw repaint the parents too.
         self.graphics.setBackground(self.palette().window().color())
@@ -62,7 +94,7 @@ class StageView(QFrame):
         self.heading.setText(f"<b>{self.title}</b> &nbsp;<span style='color:gray'>{note}</span>{self.BREAK}"
                              f"<span style='font-family:monospace'>{shape}</span>")
 
-    BREAK = "<br>"  # maps put the shape under the title; long views beside it
+    BREAK = "<br>"  # maps put the shape under the title (two lines); long views beside it (one)
 
 
 class MapView(StageView):
@@ -164,12 +196,8 @@ class StripView(StageView):
         self.plot.addItem(self.image)
         cache_axes(axis["item"] for axis in self.plot.axes.values())
         self.size = 0
-        self.first = QLabel()
+        self.first = LiveText(2)
         self.first.setObjectName("firstValues")
-        self.first.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.first.setWordWrap(True)
-        self.first.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.first.setFixedHeight(2 * self.first.fontMetrics().lineSpacing() + 4)
         self.layout().insertWidget(2, self.first)
         self.graphics.setFixedHeight(54)
 

@@ -35,7 +35,7 @@ class KernelsTab(QWidget):
         self.stages = None
         self.convolution: Convolution | None = None
         self.input = np.zeros((DEFAULT_SIZE, DEFAULT_SIZE, 1), np.float32)
-        self._source: Image.Image = demo_photo()
+        self._source: Image.Image | np.ndarray = demo_photo()
         self._pixel: tuple[int, int, int] | None = None  # channel, row, column of the explained output
         self._pinned = False
         self._build_controls()
@@ -181,9 +181,7 @@ class KernelsTab(QWidget):
 
     def set_image(self, image: Image.Image | np.ndarray, caption: str) -> None:
         """Use `image` (a PIL image, or a 2-D grey array: uint8, or floats in 0..1) from now on."""
-        self._source = image if isinstance(image, Image.Image) else Image.fromarray(
-            np.asarray(image) if np.asarray(image).dtype == np.uint8 else
-            np.clip(np.asarray(image, np.float32) * 255, 0, 255).astype(np.uint8))
+        self._source = image
         self.caption.setStyleSheet("")
         self.caption.setText(caption)
         self._reload_input()
