@@ -25,12 +25,14 @@ def cache_axes(axes) -> None:
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
-def contrast_levels(values: np.ndarray) -> tuple[float, float]:
+def contrast_levels(values: np.ndarray, current: tuple[float, float] | None = None) -> tuple[float, float]:
     """Levels centred on 0 covering all but the strongest 2% of |values| (judged on every third row and column),
-    rounded: edges show, not just the peaks, and the colour bar keeps still."""
+    rounded: edges show, not just the peaks. The `current` levels are kept while they still fit well."""
     sample = np.abs(values[::3, ::3]).reshape(-1)
     rank = int(0.98 * (sample.size - 1))
     bound = levels_of(np.partition(sample, rank)[rank:rank + 1])[1]
+    if current is not None and current[1] / 2.5 < bound <= current[1]:
+        return current  # close enough: a steady colour bar (redrawing its axis costs more than the maps)
     return -bound, bound
 
 

@@ -38,6 +38,7 @@ class KernelsTab(QWidget):
         self._source: Image.Image | np.ndarray = demo_photo()
         self._pixel: tuple[int, int, int] | None = None  # channel, row, column of the explained output
         self._pinned = False
+        self._levels: tuple[float, float] | None = None  # the convolution's colour levels, kept while they fit
         self._build_controls()
         self._build_views()
         self._timer = QTimer(self)
@@ -253,7 +254,7 @@ class KernelsTab(QWidget):
         self.stages, self.convolution = stages, convolution
         shapes = stages.shapes()
         self.shapes.setText(f"<b>Shapes</b> &nbsp;<span style='font-family:monospace'>{stages.shape_chain()}</span>")
-        levels = contrast_levels(stages.conv)
+        levels = self._levels = contrast_levels(stages.conv, self._levels)
         self.conv_view.show_values(stages.conv, levels)
         self.conv_view.set_shape(shapes[1], f"range {stages.conv.min():.3g} … {stages.conv.max():.3g}")
         self.relu_view.show_values(stages.relu, levels)
