@@ -142,3 +142,39 @@ def test_pasting_an_image(tab, qtbot):
     qtbot.keyClick(tab.conv_view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tab.caption.text() == "Pasted image")
     assert tab.input.min() == pytest.approx(1.0)
+
+
+def test_dropping_an_image_file_on_the_tab(tab, qtbot, picture):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(picture))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(tab, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(tab, drop)
+    qtbot.waitUntil(lambda: tab.caption.text() == "shapes.png" and not tab._timer.isActive())
+    np.testing.assert_allclose(tab.input[:, :, 0], grey(picture), atol=1e-6)
+
+
+def test_hovering_the_convolution_follows_the_mouse_until_a_click_pins(tab, qtbot):
+    tab.size.setValue(40)
+    qtbot.waitUntil(lambda: tab.stages.input.shape[0] == 40 and not tab._timer.isActive())
+    qtbot.wait(50)
+    graphics = tab.conv_view.graphics
+
+    def at(row, column):
+        return graphics.mapFromScene(tab.conv_view.image.mapToScene(QPointF(column + 0.5, row + 0.5)))
+
+    qtbot.mouseMove(graphics.viewport(), at(10, 20))
+    qtbot.waitUntil(lambda: "row 10, col 20" in tab.products.hint.text() and "under the mouse" in tab.products.hint.text())
+    qtbot.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=at(12, 5))
+    qtbot.mouseMove(graphics.viewport(), at(30, 30))
+    qtbot.wait(100)  # past the hover rate limit
+    assert "row 12, col 5 (pinned" in tab.products.hint.text()
+    assert "(1, 40, 40, 1) -> (1, 40, 40, 1) -> (1, 20, 20, 1) -> (1, 400) -> (1, 64)" in tab.shapes.text()
