@@ -214,7 +214,10 @@ class StripView(StageView):
 
 
 class BarsView(StageView):
-    """A short vector as bars on an axis that rescales only when the bars outgrow it or shrink to a third."""
+    """A short vector as bars on an axis that rescales only when the bars outgrow it or shrink to a fifth.
+
+    (Redrawing the axis costs more than everything else in an edit, so it keeps still while it can.)
+    """
 
     BREAK = " &nbsp;"
 
@@ -236,6 +239,6 @@ class BarsView(StageView):
         self.values = values
         self.bars.setOpts(height=values)
         top = max(float(values.max()), 1e-6)
-        if not self._top / 3 < top <= self._top:
+        if not self._top / 5 < top <= self._top:
             self._top = top * 1.15
             self.plot.setYRange(0, self._top, padding=0)
