@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -114,32 +115,49 @@ def _run_classify(args: argparse.Namespace) -> int:
             status = 1
             continue
         if args.json:
-            print(json.dumps({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
+            print(_json_line({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
                               "probabilities": [float(p) for p in inspection.probabilities]}), flush=True)
         else:
             print(f"{name}: {inspection.digit} ({inspection.confidence:.1%})", flush=True)
     return status
 
 
-def _run_train(args: argparse.Namespace) -> int:
-    from model.architectures import build
-    from model.data import DataError, load_mnist
-    from model.store import ModelFileError, save_model_atomic
-    from model.training import TrainConfig, evaluate, train
+def _json_line(record: dict) -> str:
+    """One line of strict JSON: numbers that are not finite become null (JSON has no NaN)."""
+    def finite(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return [finite(v) for v in value] if isinstance(value, list) else value
 
-    out = Path(args.out)
-    if out.suffix.lower() not in (".keras", ".h5"):
-        return _fail(f"--out {out}: models are saved as .keras (or .h5).")
-    if not _writable_folder(out.parent):
-        return _fail(f"--out {out}: cannot write into {out.parent}.")
+    return json.dumps({key: finite(value) for key, value in record.items()}, allow_nan=False)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from model.data import DataError, load_mnist
+    from model.store import ModelFileError, check_save_path
+
+    try:  # every argument is checked before any training starts
+        out = check_save_path(args.out)
+    except ModelFileError as exc:
+        return _fail(f"--out {args.out}: {exc}")
     try:
         data = load_mnist(args.data)
     except DataError as exc:
-        return _fail(str(exc))
+        return _fail(f"--data: {exc}")
     if args.limit:
         data = data.subset(args.limit)
-    if not 0.0 <= args.validation_split < 1.0:
-        return _fail("--validation-split must be in [0, 1).")
+    try:
+        data.split(args.validation_split)
+    except ValueError as exc:
+        return _fail(f"--validation-split: {exc}")
+    return _train_and_save(args, data, out)
+
+
+def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
+    from model.architectures import build
+    from model.store import ModelFileError, save_model_atomic
+    from model.training import TrainConfig, evaluate, train
+
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
                          cosine_decay=args.cosine, seed=args.seed)
@@ -154,25 +172,18 @@ def _run_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: nothing written.", file=sys.stderr)
         return 130
+    if result.diverged:
+        return _fail(f"{result.message} Nothing written: {out} is unchanged.")
     if result.stopped:
         print(result.message, file=sys.stderr)
     accuracy, _ = evaluate(model, data.x_test, data.y_test)
     print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
     try:
-        save_model_atomic(model, out)
+        save_model_atomic(model, out, info={"test_accuracy": accuracy, "test_digits": len(data.x_test)})
     except (ModelFileError, OSError) as exc:
         return _fail(f"the trained model could not be written to {out} ({exc}).")
     print(f"Trained in {time.perf_counter() - started:.0f} s; model written to {out}.")
     return 1 if result.stopped and not result.history else 0
-
-
-def _writable_folder(folder: Path) -> bool:
-    """Whether `folder` exists (or can be made) and can be written to."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(folder, os.W_OK)
 
 
 class _EpochTable:
