@@ -297,7 +297,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(edit_menu, "&Undo stroke", QKeySequence.StandardKey.Undo, self.canvas.undo)
+        for action, keys in ((self.canvas.undo_stack.createUndoAction(self, "&Undo"), QKeySequence.StandardKey.Undo),
+                             (self.canvas.undo_stack.createRedoAction(self, "&Redo"), QKeySequence.StandardKey.Redo)):
+            action.setShortcuts(keys)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z both redo)
+            edit_menu.addAction(action)
         clear = self._action(edit_menu, "&Clear canvas", QKeySequence("Esc"), self.canvas.clear)
         clear.setShortcuts([QKeySequence("Esc"), QKeySequence.StandardKey.Delete])
         help_menu = self.menuBar().addMenu("&Help")

@@ -115,10 +115,16 @@ def test_undo_and_clear_restore_the_previous_state(ready, qtbot):
     shown = prediction(ready)
     draw(ready, qtbot, line((60, 140), (220, 140)))
     assert not np.array_equal(ready.canvas.pixels(), before)
+    after = ready.canvas.pixels()
     qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     settle(ready, qtbot)
     assert np.array_equal(ready.canvas.pixels(), before)
     assert prediction(ready) == shown
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settle(ready, qtbot)
+    redone = ready.canvas.pixels().astype(int)  # Redo brings the stroke back (anti-aliased afresh)
+    assert redone[135:145, 70:210].min() > 200 and np.abs(redone - after).mean() < 0.5
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(ready, Qt.Key.Key_Escape)
     settle(ready, qtbot)
     assert not ready.canvas.pixels().any()
