@@ -187,30 +187,29 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
 
 
 class _EpochTable:
-    """Prints a progress bar during each epoch and a table row at its end."""
+    """A Keras progress bar during each epoch (on stderr) and a table row on stdout at its end."""
 
-    WIDTH = 30
     HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
 
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs
-        self._last_draw = 0.0
+        self._bar = None
         print(self.HEADER, flush=True)
 
     def batch(self, progress) -> None:
-        now = time.perf_counter()
-        if now - self._last_draw < 0.2 and progress.batch < progress.batches_per_epoch:
-            return
-        self._last_draw = now
-        done = progress.batch / progress.batches_per_epoch
-        bar = "#" * int(done * self.WIDTH)
-        sys.stderr.write(f"\r{progress.epoch + 1:>5}/{self.epochs} [{bar:<{self.WIDTH}}] "
-                         f"{progress.batch}/{progress.batches_per_epoch} loss {progress.loss:.4f} "
-                         f"acc {progress.accuracy:.4f} {progress.samples_per_second:,.0f}/s ")
-        sys.stderr.flush()
+        from contextlib import redirect_stdout
+
+        import keras
+
+        with redirect_stdout(sys.stderr):  # the bar on stderr (a live bar when that is a terminal), the table on stdout
+            if self._bar is None or progress.batch == 1:
+                self._bar = keras.utils.Progbar(progress.batches_per_epoch, interval=0.2, unit_name="batch",
+                                                stateful_metrics=["loss", "acc", "digits/s"])
+            self._bar.update(progress.batch, [("loss", progress.loss), ("acc", progress.accuracy),
+                                              ("digits/s", progress.samples_per_second)])
 
     def epoch(self, result) -> None:
-        sys.stderr.write("\r" + " " * 100 + "\r")
+        self._bar = None
         print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
               f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)
 
