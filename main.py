@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -127,32 +128,49 @@ def _run_classify(args: argparse.Namespace) -> int:
             status = 1
             continue
         if args.json:
-            print(json.dumps({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
+            print(_json_line({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
                               "probabilities": [float(p) for p in inspection.probabilities]}), flush=True)
         else:
             print(f"{name}: {inspection.digit} ({inspection.confidence:.1%})", flush=True)
     return status
 
 
-def _run_train(args: argparse.Namespace) -> int:
-    from model.architectures import build
-    from model.data import DataError, load_mnist
-    from model.store import ModelFileError, save_model_atomic
-    from model.training import TrainConfig, evaluate, train
+def _json_line(record: dict) -> str:
+    """One line of strict JSON: numbers that are not finite become null (JSON has no NaN)."""
+    def finite(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return [finite(v) for v in value] if isinstance(value, list) else value
 
-    out = Path(args.out)
-    if out.suffix.lower() not in (".keras", ".h5"):
-        return _fail(f"--out {out}: models are saved as .keras (or .h5).")
-    if not _writable_folder(out.parent):
-        return _fail(f"--out {out}: cannot write into {out.parent}.")
+    return json.dumps({key: finite(value) for key, value in record.items()}, allow_nan=False)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from model.data import DataError, load_mnist
+    from model.store import ModelFileError, check_save_path
+
+    try:  # every argument is checked before any training starts
+        out = check_save_path(args.out)
+    except ModelFileError as exc:
+        return _fail(f"--out {args.out}: {exc}")
     try:
         data = load_mnist(args.data)
     except DataError as exc:
-        return _fail(str(exc))
+        return _fail(f"--data: {exc}")
     if args.limit:
         data = data.subset(args.limit)
-    if not 0.0 <= args.validation_split < 1.0:
-        return _fail("--validation-split must be in [0, 1).")
+    try:
+        data.split(args.validation_split)
+    except ValueError as exc:
+        return _fail(f"--validation-split: {exc}")
+    return _train_and_save(args, data, out)
+
+
+def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
+    from model.architectures import build
+    from model.store import ModelFileError, save_model_atomic
+    from model.training import TrainConfig, evaluate, train
+
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
                          cosine_decay=args.cosine, seed=args.seed)
@@ -167,52 +185,44 @@ def _run_train(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted: nothing written.", file=sys.stderr)
         return 130
+    if result.diverged:
+        return _fail(f"{result.message} Nothing written: {out} is unchanged.")
     if result.stopped:
         print(result.message, file=sys.stderr)
     accuracy, _ = evaluate(model, data.x_test, data.y_test)
     print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
     try:
-        save_model_atomic(model, out)
+        save_model_atomic(model, out, info={"test_accuracy": accuracy, "test_digits": len(data.x_test)})
     except (ModelFileError, OSError) as exc:
         return _fail(f"the trained model could not be written to {out} ({exc}).")
     print(f"Trained in {time.perf_counter() - started:.0f} s; model written to {out}.")
     return 1 if result.stopped and not result.history else 0
 
 
-def _writable_folder(folder: Path) -> bool:
-    """Whether `folder` exists (or can be made) and can be written to."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(folder, os.W_OK)
-
-
 class _EpochTable:
-    """Prints a progress bar during each epoch and a table row at its end."""
+    """A Keras progress bar during each epoch (on stderr) and a table row on stdout at its end."""
 
-    WIDTH = 30
     HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
 
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs
-        self._last_draw = 0.0
+        self._bar = None
         print(self.HEADER, flush=True)
 
     def batch(self, progress) -> None:
-        now = time.perf_counter()
-        if now - self._last_draw < 0.2 and progress.batch < progress.batches_per_epoch:
-            return
-        self._last_draw = now
-        done = progress.batch / progress.batches_per_epoch
-        bar = "#" * int(done * self.WIDTH)
-        sys.stderr.write(f"\r{progress.epoch + 1:>5}/{self.epochs} [{bar:<{self.WIDTH}}] "
-                         f"{progress.batch}/{progress.batches_per_epoch} loss {progress.loss:.4f} "
-                         f"acc {progress.accuracy:.4f} {progress.samples_per_second:,.0f}/s ")
-        sys.stderr.flush()
+        from contextlib import redirect_stdout
+
+        import keras
+
+        with redirect_stdout(sys.stderr):  # the bar on stderr (a live bar when that is a terminal), the table on stdout
+            if self._bar is None or progress.batch == 1:
+                self._bar = keras.utils.Progbar(progress.batches_per_epoch, interval=0.2, unit_name="batch",
+                                                stateful_metrics=["loss", "acc", "digits/s"])
+            self._bar.update(progress.batch, [("loss", progress.loss), ("acc", progress.accuracy),
+                                              ("digits/s", progress.samples_per_second)])
 
     def epoch(self, result) -> None:
-        sys.stderr.write("\r" + " " * 100 + "\r")
+        self._bar = None
         print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
               f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)
 

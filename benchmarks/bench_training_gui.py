@@ -69,7 +69,7 @@ def gui_fit(tab, arch: str, digits: int, batch_size: int) -> tuple[float, float,
     clock.start()
     ticker.start()
     loop = QEventLoop()
-    tab._thread.finished.connect(loop.quit)
+    tab.runEnded.connect(loop.quit)
     loop.exec()  # the real event loop, as in the window
     ticker.stop()
     during_epoch = max((gap for gap, training in gaps if training), default=float("nan"))

@@ -13,6 +13,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from gui.worker import Worker
+
 TIMINGS_VAR = "DIGIT_LENS_STARTUP_TIMINGS"  # when set: print start-up timings as JSON and quit
 
 
@@ -33,7 +35,12 @@ def run_app(model_path: str | Path | None = None) -> int:
     if os.environ.get(TIMINGS_VAR):
         _report_startup(window)
     window.show()
-    return app.exec()
+    code = app.exec()
+    if any(worker.isRunning() for worker in window.findChildren(Worker)):
+        # A step that cannot be interrupted outlasted the close's wait: leave without destroying its thread.
+        sys.stdout.flush()
+        os._exit(code)
+    return code
 
 
 def _report_startup(window) -> None:

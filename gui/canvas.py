@@ -1,4 +1,4 @@
-"""The drawing surface: white ink on black, like MNIST, with per-stroke undo."""
+"""The drawing surface: white ink on black, like MNIST, with per-stroke undo (Qt's QUndoStack)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QMouseEvent, QPainter, QPainterPath,
-                           QPaintEvent, QPen)
+                           QPaintEvent, QPen, QUndoCommand, QUndoStack)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from model.images import IMAGE_SUFFIXES
@@ -35,7 +35,8 @@ class Canvas(QWidget):
         self.setAcceptDrops(True)
         self.brush_size = 20.0  # in image pixels
         self._background: QImage | None = None
-        self._strokes: list[tuple[QPainterPath, float]] = []
+        self._strokes: list[tuple[QPainterPath, float]] = []  # what the undo stack's commands add and take
+        self.undo_stack = QUndoStack(self)  # one command per stroke; a new image or Clear starts afresh
         self._current: QPainterPath | None = None
         self._image = QImage(IMAGE_SIDE, IMAGE_SIDE, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
@@ -68,19 +69,19 @@ class Canvas(QWidget):
         with _Painter(background) as painter:
             painter.drawImage((IMAGE_SIDE - fitted.width()) // 2, (IMAGE_SIDE - fitted.height()) // 2, fitted)
         self._background = background
-        self._strokes.clear()
-        self._current = None
-        self._rerender()
+        self._start_afresh()
 
     def undo(self) -> None:
         """Take back the last stroke."""
-        if self._strokes:
-            self._strokes.pop()
-            self._rerender()
+        self.undo_stack.undo()
 
     def clear(self) -> None:
         """Empty the canvas (and any loaded image)."""
         self._background = None
+        self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        self.undo_stack.clear()
         self._strokes.clear()
         self._current = None
         self._rerender()
@@ -106,8 +107,7 @@ class Canvas(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._current is None:
             return
-        self._strokes.append((self._current, self.brush_size))
-        self._current = None
+        self.undo_stack.push(_StrokeCommand(self, (self._current, self.brush_size)))
 
     # -- drag and drop -------------------------------------------------------------------
 
@@ -178,6 +178,27 @@ class Canvas(QWidget):
     def _to_image(self, position: QPointF) -> QPointF:
         square = self._square()
         return (position - square.topLeft()) * (IMAGE_SIDE / square.width())
+
+
+class _StrokeCommand(QUndoCommand):
+    """One finished stroke on the undo stack; pushing it adds the stroke (already painted while drawn)."""
+
+    def __init__(self, canvas: Canvas, stroke: tuple[QPainterPath, float]) -> None:
+        super().__init__("stroke")
+        self.canvas = canvas
+        self.stroke = stroke
+        self._painted = True  # the pen drew it already: the first redo only records it
+
+    def redo(self) -> None:
+        self.canvas._strokes.append(self.stroke)
+        self.canvas._current = None
+        if not self._painted:
+            self.canvas._rerender()
+        self._painted = False
+
+    def undo(self) -> None:
+        self.canvas._strokes.remove(self.stroke)
+        self.canvas._rerender()
 
 
 class _Painter(QPainter):

@@ -1,32 +1,33 @@
-"""The Train tab: train a model on MNIST off the GUI thread and watch it learn, live."""
+"""The Train tab: train a model on MNIST on its own worker thread and watch it learn, live."""
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QThread, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from gui.train_plots import REDRAW_MS, TrainingCurves
 from gui.train_settings import TrainSettings
 from gui.train_views import ConfusionView, EpochTable, FiltersView
-from gui.train_worker import TrainOutcome, TrainWorker
+from gui.train_worker import TrainOutcome, TrainRun
+from gui.worker import Job, Worker
 from model.monitoring import batch_value, learning_notes, write_history_csv
-
-SHUTDOWN_WAIT_MS = 20000  # the longest closing waits for the current batch (and validation) to finish
 
 
 class TrainTab(QWidget):
-    """The Train tab. Emits `useModel(keras.Model)` and `showImage(uint8 array, true label)`."""
+    """The Train tab. Emits `useModel(keras.Model, info)` and `showImage(uint8 array, true label)`."""
 
-    useModel = Signal(object)
+    useModel = Signal(object, dict)  # keras.Model, what a saved file would say of it (its test accuracy)
     showImage = Signal(object, int)
+    runEnded = Signal()  # finished, stopped, diverged or failed
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: TrainWorker | None = None
+        self._worker = Worker("training", self)  # every run is a job on it
+        self._job: Job | None = None
+        self._run: TrainRun | None = None
         self._outcome: TrainOutcome | None = None
         self._history: list = []
         self._latest = None  # the newest BatchProgress, shown at the next tick
@@ -56,7 +57,7 @@ class TrainTab(QWidget):
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self._toggle_pause)
         self.stop_button.clicked.connect(self.stop)
-        self.use_button.clicked.connect(lambda: self._outcome and self.useModel.emit(self._outcome.model))
+        self.use_button.clicked.connect(lambda: self._outcome and self.useModel.emit(self._outcome.model, self._info()))
         self.save_button.clicked.connect(self._ask_save)
         self.export_button.clicked.connect(self._ask_export)
         self.confusion.imageChosen.connect(self.showImage)
@@ -113,7 +114,7 @@ class TrainTab(QWidget):
 
     @property
     def training(self) -> bool:
-        return self._thread is not None
+        return self._job is not None
 
     @property
     def model(self):
@@ -129,7 +130,7 @@ class TrainTab(QWidget):
         except ValueError as exc:
             self.status.setText(str(exc))
             return
-        self._history, self._latest, self._outcome = [], None, None
+        self._history, self._latest = [], None
         self.epoch_table.set_history([])
         self.note.hide()
         self.progress.setValue(0)
@@ -137,47 +138,38 @@ class TrainTab(QWidget):
         self.test_accuracy.setText("Test accuracy: -")
         self.curves.start_run()
         self.confusion.mark_stale()
-        self._worker = TrainWorker(request)
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.started.connect(self._on_started)
-        self._worker.batchDone.connect(self._on_batch)
-        self._worker.epochDone.connect(self._on_epoch)
-        self._worker.snapshot.connect(self.filters.show_snapshot)
-        self._worker.status.connect(self.status.setText)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
-        for signal in (self._worker.finished, self._worker.failed):
-            signal.connect(self._thread.quit)
-        self._thread.finished.connect(self._on_thread_finished)
+        run = self._run = TrainRun(request)
+        run.started.connect(self._on_started)
+        run.batchDone.connect(self._on_batch)
+        run.epochDone.connect(self._on_epoch)
+        run.snapshot.connect(self.filters.show_snapshot)
+        run.status.connect(self.status.setText)
         self._set_running(True)
         self._started_at = time.perf_counter()
-        self._thread.start()
+        self._job = self._worker.submit(run.run, self._on_finished, self._on_failed)
         self._ticker.start()
 
     def stop(self) -> None:
         """Finish the current batch and keep the model as trained so far."""
-        if self._worker is not None:
+        if self._run is not None:
             self.status.setText("Stopping after this batch...")
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)
-            self._worker.stop()
+            self._run.control.stop()
 
-    def shutdown(self) -> None:
-        """Stop any training and wait for its thread (called when the window closes)."""
+    def shutdown(self) -> bool:
+        """Stop any training after its current batch and end the worker (the window is closing)."""
         self._ticker.stop()
-        if self._thread is None:
-            return
-        self._worker.abandon()
-        self._thread.quit()
-        self._thread.wait(SHUTDOWN_WAIT_MS)
+        if self._job is not None:
+            self._job.cancel()  # no evaluation, no result
+            self._run.control.stop()
+        return self._worker.shutdown()
 
     def save_model(self, path: str) -> None:
         """Write the trained model to `path` (.keras) atomically."""
         from model.store import save_model_atomic
 
-        saved = save_model_atomic(self._outcome.model, path)
+        saved = save_model_atomic(self._outcome.model, path, info=self._info())
         self.status.setText(f"Saved the model to {saved}.")
 
     def export_history(self, path: str) -> None:
@@ -199,14 +191,14 @@ class TrainTab(QWidget):
         self.start_button.setEnabled(not self.training and self.settings.source_problem() is None)
 
     def _toggle_pause(self) -> None:
-        if self._worker is None:
+        if self._run is None:
             return
         if self.pause_button.text() == "Pause":
-            self._worker.pause()
+            self._run.control.pause()
             self.pause_button.setText("Resume")
             self.status.setText("Paused after this batch. Resume to go on.")
         else:
-            self._worker.resume()
+            self._run.control.resume()
             self.pause_button.setText("Pause")
             self.status.setText("Training resumed.")
 
@@ -244,9 +236,14 @@ class TrainTab(QWidget):
                               f"{progress.samples_per_second:,.0f} digits/s, ETA {minutes}:{seconds:02d}")
 
     def _on_finished(self, outcome: TrainOutcome) -> None:
-        self._outcome = outcome
         self._show_progress()
         self.curves.redraw()
+        if outcome.result.diverged:  # weights full of NaN: keep the previous model
+            kept = " The previous model is kept." if self._outcome is not None else ""
+            self.status.setText(f"{outcome.result.message}{kept}")
+            self._ended()
+            return
+        self._outcome = outcome
         elapsed = time.perf_counter() - self._started_at
         if outcome.result.stopped:
             self.status.setText(outcome.result.message)
@@ -257,17 +254,25 @@ class TrainTab(QWidget):
             self.test_accuracy.setText(f"Test accuracy: <b>{outcome.test_accuracy:.2%}</b> "
                                        f"on {len(outcome.test_labels):,} digits")
             self.confusion.set_results(outcome.confusion, outcome.test_images, outcome.test_labels, outcome.predicted)
+        self._ended()
 
     def _on_failed(self, message: str) -> None:
         self.status.setText(f"Training failed: {message}")
         self.curves.redraw()
+        self._ended()
 
-    def _on_thread_finished(self) -> None:
+    def _ended(self) -> None:
         self._ticker.stop()
-        self._worker.deleteLater()
-        self._thread.deleteLater()
-        self._worker = self._thread = None
+        self._job = self._run = None
         self._set_running(False)
+        self.runEnded.emit()
+
+    def _info(self) -> dict:
+        """What a saved model file carries beside the weights: its test accuracy when it was measured."""
+        outcome = self._outcome
+        if outcome is None or outcome.test_accuracy is None:
+            return {}
+        return {"test_accuracy": outcome.test_accuracy, "test_digits": len(outcome.test_labels)}
 
     def _ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.keras", "Keras model (*.keras)")

@@ -1,8 +1,7 @@
-"""Training off the GUI thread: a QObject worker whose Keras callbacks only emit signals."""
+"""One training run as a job on the Train tab's worker thread; its Keras callbacks only emit signals."""
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from model.control import TrainingControl
 
@@ -54,47 +53,23 @@ class TrainOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-class TrainWorker(QObject):
-    """Loads data, builds and trains the model, evaluates it; meant to run in a QThread."""
+class TrainRun(QObject):
+    """Loads data, builds and trains the model, evaluates it: `run(job)` is the job on the training worker.
+    The signals cross to the GUI thread; the result (a TrainOutcome) comes back through the job."""
 
     started = Signal(int, int, int)  # epochs, batches per epoch, training digits
     batchDone = Signal(object)  # BatchProgress
     epochDone = Signal(object)  # EpochResult
     snapshot = Signal(object)  # Snapshot
     status = Signal(str)
-    finished = Signal(object)  # TrainOutcome
-    failed = Signal(str)
 
     def __init__(self, request: TrainRequest) -> None:
         super().__init__()
         self.request = request
         self.control = TrainingControl()  # obeyed from the first batch, even if pressed while loading
-        self._abandoned = threading.Event()
 
-    def stop(self) -> None:
-        """Finish the current batch and keep the model trained so far."""
-        self.control.stop()
-
-    def abandon(self) -> None:
-        """Stop as soon as possible and skip evaluation (the window is closing)."""
-        self._abandoned.set()
-        self.stop()
-
-    def pause(self) -> None:
-        self.control.pause()
-
-    def resume(self) -> None:
-        self.control.resume()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            self._run()
-        except Exception as exc:  # any failure reaches the user as a message, never a crash
-            message = str(exc).strip() or type(exc).__name__
-            self.failed.emit(message if type(exc).__name__ == "DataError" else f"{type(exc).__name__}: {message}")
-
-    def _run(self) -> None:
+    def run(self, job) -> TrainOutcome:
+        """Train; a cancelled job (the window is closing) stops after the current batch and skips evaluation."""
         self.status.emit("Loading MNIST...")
         from model.data import load_mnist
 
@@ -102,6 +77,8 @@ class TrainWorker(QObject):
         data = load_mnist(request.data_path)
         if request.train_limit:
             data = data.subset(request.train_limit)
+        data.split(request.config.validation_split)  # a split that leaves either side empty says so now
+        job.check()
         self.status.emit("Building the model (TensorFlow starts up once)...")
         import keras
 
@@ -123,14 +100,15 @@ class TrainWorker(QObject):
         result = train(model, data, config, on_batch=self.batchDone.emit, on_epoch=self.epochDone.emit,
                        control=self.control, extra_callbacks=callbacks)
         outcome = TrainOutcome(model, result)
-        if not self._abandoned.is_set():
+        job.check()
+        if not result.diverged:
             self.status.emit("Measuring accuracy on the test set...")
             from model.training import confusion_matrix, evaluate
 
             outcome.test_accuracy, outcome.predicted = evaluate(model, data.x_test, data.y_test)
             outcome.confusion = confusion_matrix(data.y_test, outcome.predicted)
             outcome.test_images, outcome.test_labels = data.x_test, data.y_test
-        self.finished.emit(outcome)
+        return outcome
 
 
 class SnapshotTaker:
@@ -162,7 +140,7 @@ class SnapshotTaker:
         taker = self
 
         class _SnapshotCallback(keras.callbacks.Callback):
-            async_safe = True  # reads weights only: Keras may run it off the training loop
+            # Runs in the training loop (not async_safe), so it reads weights between updates, never during one.
 
             def __init__(self) -> None:
                 super().__init__()

@@ -10,18 +10,21 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import PySide6
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, qVersion
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
 from gui.draw_tab import DrawInspectTab
 from gui.loader import ModelLoader
+from gui.settings import read_setting
+from gui.worker import Worker
 from model.images import IMAGE_SUFFIXES
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
 IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
 MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
 FIRST_PAINT_WAIT_MS = 500
+MESSAGE_SUMMARY = 300  # longer messages fold the rest away under "Show Details"
 
 
 def settings() -> QSettings:
@@ -35,6 +38,7 @@ class MainWindow(QMainWindow):
     modelReady = Signal()
     modelFailed = Signal(str)
     firstPainted = Signal()
+    imageOpened = Signal(str)  # the file's name once it is on the canvas, or "" when it could not be read
 
     def __init__(self, model_path: str | Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,23 +56,32 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QLabel("Loading…"), "Kernels")
         self.setCentralWidget(self.tabs)
         self.model_info = QLabel("Loading model…")
+        self.measure_button = QPushButton("Measure accuracy", objectName="measureAccuracy", visible=False, flat=True)
+        self.measure_button.setToolTip("Classify the 10,000 MNIST test digits with this model")
         self.statusBar().addPermanentWidget(self.model_info)
+        self.statusBar().addPermanentWidget(self.measure_button)
         self._build_menus()
         self._accuracy = math.nan
         self._test_images: np.ndarray | None = None
         self._test_labels: np.ndarray | None = None
-        self._test_source = "looking for them…"
         self._rng = np.random.default_rng()
 
         self.canvas.fileDropped.connect(self.open_image)
         self.draw.sample_button.clicked.connect(self.load_sample)
-        self.loader = ModelLoader(self)
+        self.draw.sample_button.setEnabled(True)
+        self._restore_layout()  # before any thread starts
+        self.worker = Worker("tensorflow", self)  # every TensorFlow job of this window, one after another
+        self.images = Worker("images", self)  # image files decode here, never on the GUI thread
+        self.loader = ModelLoader(self.worker, self)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
         self.loader.measured.connect(self._measured)
         self.loader.testSet.connect(self._test_set)
-        self._restore_layout()
+        self.loader.downloadProgress.connect(self._download_progress)
+        self.measure_button.clicked.connect(self.measure_accuracy)
         self._model_path = None if model_path is None else str(model_path)
+        self._model_info: dict = {}  # what the model's file says of it (e.g. its test accuracy)
+        self._pending_info: dict = {}  # the same for the model being loaded
         self._request = 0
         self._painted = False
 
@@ -91,7 +104,11 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         """Start loading the model, then build the Train and Kernels tabs: the window is already on screen."""
         if self._request == 0:
+            from model.store import read_info
+
+            self._pending_info = read_info(self._model_path)
             self._request = self.loader.load(self._model_path)
+            self.loader.find_test_set()
         if self.train is not None:
             return
         from gui.kernels.tab import KernelsTab
@@ -104,8 +121,9 @@ class MainWindow(QMainWindow):
         self.kernels = KernelsTab()
         self.kernels.canvas_button.clicked.connect(
             lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
-        self.kernels.sample_button.clicked.connect(lambda: self.kernels.set_image(*self._random_sample()))
-        self._offer_samples(self.kernels.sample_button)
+        self.kernels.sample_button.clicked.connect(self._sample_for_kernels)
+        self.kernels.sample_button.setEnabled(True)
+        self.kernels.sample_button.setToolTip(self.draw.sample_button.toolTip())
         self._replace_placeholder(2, self.kernels, "Kernels")
 
     def _replace_placeholder(self, index: int, tab: QWidget, title: str) -> None:
@@ -118,21 +136,26 @@ class MainWindow(QMainWindow):
 
     def open_model(self, path: str | Path) -> None:
         """Load a .keras/.h5 classifier in the background; a model that cannot be used keeps the current one."""
+        from model.store import read_info
+
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
+        self._pending_info = read_info(path)
         self._request = self.loader.load(str(path))
 
-    def use_model(self, model) -> None:
-        """Inspect an in-memory keras.Model (from the Train tab)."""
+    def use_model(self, model, info: dict | None = None) -> None:
+        """Inspect an in-memory keras.Model (from the Train tab); `info` as a saved model would carry."""
         self.statusBar().showMessage(f"Preparing {model.name}…")
+        self._pending_info = dict(info or {})
         self._request = self.loader.load(model)
 
     def _loaded(self, request: int, inspector) -> None:
         if request != self._request:
             return
         self.statusBar().clearMessage()
-        self._accuracy = math.nan
+        self._model_info = self._pending_info
+        self._accuracy = float(self._model_info.get("test_accuracy", math.nan))
         self.draw.set_inspector(inspector)
-        self._show_model_info(measuring=True)
+        self._show_model_info()
         self.modelReady.emit()
 
     def _failed(self, request: int, message: str) -> None:
@@ -150,47 +173,84 @@ class MainWindow(QMainWindow):
             self.show_message("No model", f"The model could not be loaded: {message}")
         self.modelFailed.emit(message)
 
+    def measure_accuracy(self) -> None:
+        """Measure the current model on the local MNIST test digits, in the background."""
+        self.measure_button.setEnabled(False)
+        self.measure_button.setText("measuring…")
+        self.loader.measure(self._request, self.draw.inspector)
+
     def _measured(self, request: int, accuracy: float) -> None:
         if request == self._request:
             self._accuracy = accuracy
-            self._show_model_info(measuring=False)
+            self._show_model_info()
 
-    def _show_model_info(self, measuring: bool) -> None:
+    def _show_model_info(self) -> None:
         inspector = self.draw.inspector
+        if inspector is None:
+            return
+        text = f"{inspector.name} · {inspector.parameter_count:,} parameters"
         if math.isfinite(self._accuracy):
-            accuracy = f"{self._accuracy:.2%} on {len(self._test_labels):,} MNIST test digits"
-        elif measuring:
-            accuracy = "measuring…"
-        elif self._test_labels is None:
-            accuracy = "n/a (no MNIST test digits at hand)"
-        else:
-            accuracy = "n/a (not a 28x28 ten-digit model)"
-        self.model_info.setText(f"{inspector.name} · {inspector.parameter_count:,} parameters · accuracy {accuracy}")
+            text += f" · {self._accuracy:.2%} on the 10,000 MNIST test digits"
+        can_measure = not math.isfinite(self._accuracy) and self.loader.can_measure(inspector)
+        self.model_info.setText(text)
+        self.measure_button.setVisible(can_measure)
+        self.measure_button.setEnabled(True)
+        self.measure_button.setText("Measure accuracy")
 
     # -- images ----------------------------------------------------------------------------
 
-    def open_image(self, path: str | Path) -> bool:
-        """Put an image file on the canvas (to classify and draw over); a bad file changes nothing."""
-        from model.images import ImageFileError, load_image
-        from model.preprocess import preprocess
+    def open_image(self, path: str | Path) -> None:
+        """Read an image file in the background and put it on the canvas; a bad file changes nothing."""
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.images.submit(lambda job: _read_ink(path), lambda ink: self._image_read(ink, Path(path).name),
+                           lambda message: self._image_failed(message))
 
-        try:
-            image = load_image(path)
-            ink = preprocess(image).steps[0].image  # the first step: the ink, whatever the paper's colour
-        except (ImageFileError, ValueError) as exc:
-            self.show_message("Image not opened", str(exc))
-            return False
-        self.draw.show_digit(ink, Path(path).name)
+    def _image_read(self, ink: np.ndarray, name: str) -> None:
+        self.statusBar().clearMessage()
+        self.draw.show_digit(ink, name)
         self.tabs.setCurrentWidget(self.draw)
-        return True
+        self.imageOpened.emit(name)
+
+    def _image_failed(self, message: str) -> None:
+        self.statusBar().clearMessage()
+        self.show_message("Image not opened", message)
+        self.imageOpened.emit("")
 
     def load_sample(self) -> None:
-        """A random MNIST test digit on the canvas, with its true label."""
+        """A random MNIST test digit on the canvas, with its true label; with no local copy, offer to download."""
+        if self._test_images is None:
+            self._offer_download()
+            return
         self.draw.show_digit(*self._random_sample())
+
+    def _sample_for_kernels(self) -> None:
+        """A random MNIST test digit on the Kernels tab; with no local copy, offer to download."""
+        if self._test_images is None:
+            self._offer_download()
+            return
+        self.kernels.set_image(*self._random_sample())
 
     def _random_sample(self) -> tuple[np.ndarray, str]:
         index = int(self._rng.integers(len(self._test_images)))
         return self._test_images[index], f"MNIST test digit #{index}: true label {self._test_labels[index]}"
+
+    def _offer_download(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Download MNIST?",
+                          "Sample shows digits from the MNIST test set, and there is no copy on this computer.\n\n"
+                          "Download MNIST now (11 MB, once)?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.button(QMessageBox.StandardButton.Yes).clicked.connect(self._download)
+        box.open()
+
+    def _download(self) -> None:
+        self.draw.sample_button.setEnabled(False)
+        self.statusBar().showMessage("Downloading MNIST…")
+        self.loader.download_test_set()
+
+    def _download_progress(self, done: int, total: int) -> None:
+        share = f" ({done / total:.0%})" if total else ""
+        self.statusBar().showMessage(f"Downloading MNIST: {done / 1e6:.1f} MB{share}…")
 
     def show_training_image(self, image: np.ndarray, label: int) -> None:
         """An image from the Train tab on the canvas, and the Draw & Inspect tab in front."""
@@ -198,17 +258,23 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.draw)
 
     def _test_set(self, images, labels, source: str) -> None:
-        self._test_images, self._test_labels, self._test_source = images, labels, source
-        self._offer_samples(self.draw.sample_button)
+        downloading = self.statusBar().currentMessage().startswith("Downloading")
+        self._test_images, self._test_labels = images, labels
+        button = self.draw.sample_button
+        button.setEnabled(True)
+        if images is not None:
+            button.setToolTip(f"A random MNIST test digit from {source}")
+            if downloading:
+                self.statusBar().showMessage("MNIST downloaded.", 4000)
+                self.load_sample()
+        else:
+            button.setToolTip("A random MNIST test digit (asks before downloading MNIST)")
+            if downloading:
+                self.statusBar().clearMessage()
+                self.show_message("MNIST not downloaded", source)
         if self.kernels is not None:
-            self._offer_samples(self.kernels.sample_button)
-
-    def _offer_samples(self, button) -> None:
-        """Enable a Sample button once MNIST test digits are at hand, and say where they come from."""
-        images, source = self._test_images, self._test_source
-        button.setEnabled(images is not None)
-        button.setToolTip(f"A random MNIST test digit from {source}" if images is not None
-                          else f"No MNIST test digits to sample: {source}")
+            self.kernels.sample_button.setToolTip(button.toolTip())
+        self._show_model_info()
 
     # -- view ------------------------------------------------------------------------------
 
@@ -221,8 +287,12 @@ class MainWindow(QMainWindow):
         return False
 
     def show_message(self, title: str, text: str) -> None:
-        """Tell the user something went wrong, without blocking (tests replace this)."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        """Tell the user something went wrong, without blocking (tests replace this). A long message shows
+        its first paragraph, and the whole text under "Show Details"."""
+        summary = text if len(text) <= MESSAGE_SUMMARY else text[:MESSAGE_SUMMARY].rsplit(" ", 1)[0] + " …"
+        box = QMessageBox(QMessageBox.Icon.Warning, title, summary, QMessageBox.StandardButton.Ok, self)
+        if summary != text:
+            box.setDetailedText(text)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
@@ -252,7 +322,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(edit_menu, "&Undo stroke", QKeySequence.StandardKey.Undo, self.canvas.undo)
+        for action, keys in ((self.canvas.undo_stack.createUndoAction(self, "&Undo"), QKeySequence.StandardKey.Undo),
+                             (self.canvas.undo_stack.createRedoAction(self, "&Redo"), QKeySequence.StandardKey.Redo)):
+            action.setShortcuts(keys)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z both redo)
+            edit_menu.addAction(action)
         clear = self._action(edit_menu, "&Clear canvas", QKeySequence("Esc"), self.canvas.clear)
         clear.setShortcuts([QKeySequence("Esc"), QKeySequence.StandardKey.Delete])
         help_menu = self.menuBar().addMenu("&Help")
@@ -274,13 +347,15 @@ class MainWindow(QMainWindow):
     # -- layout memory -----------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
+        """Size, splitters and brush as last time; any value of the wrong type is ignored (default kept)."""
         stored = settings()
-        if not self.restoreGeometry(stored.value("window/geometry", b"")):
+        if not self.restoreGeometry(read_setting(stored, "window/geometry", QByteArray())):
             screen = QGuiApplication.primaryScreen().availableGeometry()
             self.resize(min(1400, int(screen.width() * 0.95)), min(880, int(screen.height() * 0.92)))
-        self.draw.splitter.restoreState(stored.value("window/splitter", b""))
-        self.pipeline.splitter.restoreState(stored.value("window/pipelineSplitter", b""))
-        self.draw.brush.setValue(int(stored.value("canvas/brush", self.draw.brush.value())))
+        self.draw.splitter.restoreState(read_setting(stored, "window/splitter", QByteArray()))
+        self.pipeline.splitter.restoreState(read_setting(stored, "window/pipelineSplitter", QByteArray()))
+        brush = self.draw.brush
+        brush.setValue(read_setting(stored, "canvas/brush", brush.value(), valid=lambda v: brush.minimum() <= v <= brush.maximum()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         stored = settings()
@@ -290,5 +365,14 @@ class MainWindow(QMainWindow):
         stored.setValue("canvas/brush", self.draw.brush.value())
         if self.train is not None:
             self.train.shutdown()
-        self.loader.stop()
+        for worker in (self.worker, self.images):
+            worker.shutdown()
         super().closeEvent(event)
+
+
+def _read_ink(path: str | Path) -> np.ndarray:
+    """The ink of an image file (the first preprocessing step), for the canvas; runs on the images worker."""
+    from model.images import load_image
+    from model.preprocess import preprocess
+
+    return preprocess(load_image(path)).steps[0].image

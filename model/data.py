@@ -7,6 +7,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -18,6 +19,8 @@ IDX_NAMES = {
     "y_test": "t10k-labels-idx1-ubyte",
 }
 EXPECTED_ROWS = {"x_train": 60000, "x_test": 10000}
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"  # Keras' own source
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
 class DataError(Exception):
@@ -37,9 +40,12 @@ class Mnist:
     def split(self, validation_fraction: float = 0.1) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """The training set split into (train, validation); the last fraction is held out."""
         if not 0.0 <= validation_fraction < 1.0:
-            raise ValueError("validation fraction must be in [0, 1)")
+            raise ValueError(f"the validation split must be at least 0 and below 1 (got {validation_fraction:g}).")
         n_val = int(round(len(self.x_train) * validation_fraction))
         cut = len(self.x_train) - n_val
+        if cut < 1 or (validation_fraction > 0 and n_val < 1):
+            raise ValueError(f"a validation split of {validation_fraction:g} of {len(self.x_train):,} training digits "
+                             f"leaves {cut:,} to train on and {n_val:,} to validate; each needs at least one.")
         return (self.x_train[:cut], self.y_train[:cut]), (self.x_train[cut:], self.y_train[cut:])
 
     def subset(self, n_train: int, n_test: int | None = None) -> "Mnist":
@@ -66,9 +72,54 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
 
 
 def local_source() -> Path | None:
-    """The local MNIST copy named by the environment, if any."""
+    """A local MNIST copy, never the network: `$DIGIT_LENS_MNIST`, else Keras' own cache if it holds one."""
     chosen = os.environ.get(ENV_VAR)
-    return Path(chosen) if chosen else None
+    if chosen:
+        return Path(chosen)
+    cached = keras_cache_file()
+    return cached if cached.is_file() else None
+
+
+def load_local_mnist() -> Mnist:
+    """MNIST from a local copy only (`local_source`); DataError when there is none. Never downloads."""
+    source = local_source()
+    if source is None:
+        raise DataError(f"no local MNIST copy (set {ENV_VAR}, or download it once).")
+    return _load_local(source)
+
+
+def keras_cache_file() -> Path:
+    """Where `keras.datasets.mnist` keeps its download (honours $KERAS_HOME)."""
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return home / "datasets" / "mnist.npz"
+
+
+def download_mnist(report: Callable[[int, int], None] | None = None) -> Mnist:
+    """Download MNIST into Keras' cache (asked for by the user), calling `report(done, total)` in bytes."""
+    import hashlib
+    import urllib.request
+
+    target = keras_cache_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    try:
+        with urllib.request.urlopen(MNIST_URL, timeout=20) as response, open(partial, "wb") as out:
+            total, done = int(response.headers.get("Content-Length") or 0), 0
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                done += len(chunk)
+                if report is not None:
+                    report(done, total)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        reason = getattr(exc, "reason", exc)
+        raise DataError(f"MNIST could not be downloaded: you seem to be offline or the server cannot be reached "
+                        f"({reason}). Point {ENV_VAR} at a local copy instead.") from None
+    if hashlib.sha256(partial.read_bytes()).hexdigest() != MNIST_SHA256:
+        partial.unlink(missing_ok=True)
+        raise DataError("the MNIST download was damaged (its checksum does not match); try again.")
+    os.replace(partial, target)
+    return _load_local(target)
 
 
 def _load_local(path: Path) -> Mnist:

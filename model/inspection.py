@@ -79,7 +79,10 @@ class Inspector:
         # XLA-compiled, and called as a concrete function to skip tf.function's argument binding.
         self._run = tf.function(lambda x: multi([x], training=False), input_signature=signature,
                                 jit_compile=True).get_concrete_function()
-        self._run(tf.zeros((1, *self._fed_shape)))  # compile now, not on the first stroke
+        probe = self._run(tf.zeros((1, *self._fed_shape)))[0].numpy()  # compile now, not on the first stroke
+        if not np.all(np.isfinite(probe)):
+            raise UnusableModelError("its outputs are not finite numbers (NaN or infinity): its weights are broken, "
+                                     "as after a training run that diverged.")
 
     @property
     def name(self) -> str:

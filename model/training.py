@@ -61,19 +61,45 @@ class EpochResult:
 
 @dataclass
 class TrainResult:
-    """How a run ended: its epochs, whether it was stopped early and why."""
+    """How a run ended: its epochs, whether it was stopped early (by request or divergence) and why."""
 
     history: list[EpochResult] = field(default_factory=list)
     stopped: bool = False
+    diverged: bool = False  # the loss stopped being a finite number: the weights are not worth keeping
     message: str = ""
 
 
-class ProgressCallback(keras.callbacks.Callback):
-    """Turns Keras logs into floats, hands them to plain functions, and obeys a TrainingControl.
+class ControlCallback(keras.callbacks.Callback):
+    """Obeys a TrainingControl before each batch: waits while paused, ends training when asked to stop."""
 
-    Batch reports run on Keras' callback threads (`async_safe`), so the training loop never
-    waits for them; reports that arrive after a newer one are dropped. Pause and stop are
-    checked in the loop itself, before each batch.
+    def __init__(self, control: TrainingControl, result: TrainResult) -> None:
+        super().__init__()
+        self.control = control
+        self.result = result
+        self.paused_seconds = 0.0  # in all; ProgressCallback subtracts it from its rates
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:
+        if self.control.paused:
+            paused_at = time.perf_counter()
+            self.control.wait_while_paused()
+            self.paused_seconds += time.perf_counter() - paused_at
+        if self.control.stop_requested and not self.result.stopped:
+            self.model.stop_training = True
+            self.result.stopped = True
+            self.result.message = (f"Stopped by request during epoch {self._epoch + 1}; "
+                                   "the model keeps what it learned so far.")
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Turns Keras logs into floats and hands them to plain functions; notes where the loss diverged.
+
+    On Keras 3.6 and later, batch reports run on Keras' callback threads (`async_safe`) unless another
+    callback needs the loop (TensorBoard does), so the training loop rarely waits for them; reports that
+    arrive after a newer one are dropped.
     """
 
     async_safe = True
@@ -81,46 +107,44 @@ class ProgressCallback(keras.callbacks.Callback):
     def __init__(self, batches_per_epoch: int, batch_size: int,
                  on_batch: Callable[[BatchProgress], None] | None = None,
                  on_epoch: Callable[[EpochResult], None] | None = None,
-                 control: TrainingControl | None = None) -> None:
+                 result: TrainResult | None = None, paused_seconds: Callable[[], float] = lambda: 0.0) -> None:
         super().__init__()
         self.batches_per_epoch = batches_per_epoch
         self.batch_size = batch_size
         self.on_batch = on_batch
         self.on_epoch = on_epoch
-        self.control = control or TrainingControl()
-        self.result = TrainResult()
+        self.result = result or TrainResult()
+        self.paused_seconds = paused_seconds  # time spent paused so far, not counted in rates
         self._lock = threading.Lock()
         self._epoch = 0
         self._last_reported = -1
         self._epoch_start = 0.0
-        self._paused_seconds = 0.0
+        self._paused_before = 0.0
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch = epoch
         self._last_reported = -1
         self._epoch_start = time.perf_counter()
-        self._paused_seconds = 0.0
+        self._paused_before = self.paused_seconds()
 
-    def on_train_batch_begin(self, batch: int, logs=None) -> None:
-        if self.control.paused:
-            paused_at = time.perf_counter()
-            self.control.wait_while_paused()
-            self._paused_seconds += time.perf_counter() - paused_at
-        if self.control.stop_requested:
-            self._halt(f"Stopped by request during epoch {self._epoch + 1}; the model keeps what it learned so far.")
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self._epoch_start - (self.paused_seconds() - self._paused_before)
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         logs = logs or {}
         loss = float(logs.get("loss", math.nan))
-        if not math.isfinite(loss):
-            self._halt(f"Training stopped: the loss became {loss} at epoch {self._epoch + 1}, batch {batch + 1}. "
-                       "Try a smaller learning rate.")
+        if not math.isfinite(loss):  # TerminateOnNaN ends the run; say where and why
+            with self._lock:
+                if not self.result.diverged:
+                    self.result.stopped = self.result.diverged = True
+                    self.result.message = (f"Training diverged at epoch {self._epoch + 1}, batch {batch + 1} "
+                                           f"(the loss became {loss}); try a smaller learning rate.")
             return
         with self._lock:
             if batch <= self._last_reported:
                 return
             self._last_reported = batch
-            elapsed = time.perf_counter() - self._epoch_start - self._paused_seconds
+            elapsed = self._elapsed()
             if self.on_batch is not None:
                 self.on_batch(BatchProgress(
                     epoch=self._epoch, batch=batch + 1, batches_per_epoch=self.batches_per_epoch,
@@ -134,18 +158,11 @@ class ProgressCallback(keras.callbacks.Callback):
             accuracy=float(logs.get("accuracy", math.nan)),
             val_loss=float(logs.get("val_loss", math.nan)),
             val_accuracy=float(logs.get("val_accuracy", math.nan)),
-            seconds=time.perf_counter() - self._epoch_start - self._paused_seconds,
+            seconds=self._elapsed(),
             complete=self._last_reported + 1 >= self.batches_per_epoch)
         self.result.history.append(result)
         if self.on_epoch is not None:
             self.on_epoch(result)
-
-    def _halt(self, message: str) -> None:
-        self.model.stop_training = True
-        with self._lock:
-            if not self.result.stopped:
-                self.result.stopped = True
-                self.result.message = message
 
 
 def compile_model(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3) -> None:
@@ -181,12 +198,15 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
     if config.cosine_decay:
         learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, batches * config.epochs, alpha=0.02)
     compile_model(model, learning_rate)
-    progress = ProgressCallback(batches, config.batch_size, on_batch, on_epoch, control)
+    result = TrainResult()
+    controller = ControlCallback(control or TrainingControl(), result)
+    progress = ProgressCallback(batches, config.batch_size, on_batch, on_epoch, result,
+                                lambda: controller.paused_seconds)
     validation = (to_model_input(x_val), y_val.astype(np.int32)) if len(x_val) else None
     model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed),
               epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
-              callbacks=[progress, *(extra_callbacks or [])])
-    return progress.result
+              callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(), *(extra_callbacks or [])])
+    return result
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,

@@ -119,3 +119,55 @@ def test_sideways_phone_photo_is_read_upright(mnist, tmp_path):
     loaded = np.asarray(load_image(path).convert("L"), dtype=np.float32)
     assert loaded.shape == np.asarray(upright).shape
     assert np.abs(loaded - np.asarray(upright, dtype=np.float32)).mean() < 8
+
+
+def test_a_diverging_run_exits_non_zero_and_leaves_the_output_untouched(tmp_path):
+    good = tmp_path / "good.keras"
+    good.write_bytes(b"the user's good model")
+    result = run_cli("train", "--arch", "cnn_small", "--epochs", "2", "--limit", "1280", "--learning-rate", "1e30",
+                     "--out", str(good))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "diverged at epoch 1, batch" in result.stderr and "smaller learning rate" in result.stderr
+    assert good.read_bytes() == b"the user's good model"
+
+
+def test_bad_arguments_are_refused_before_any_training_and_name_the_argument(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--limit", "500", "--out", f"{folder}/")
+    assert result.returncode == 2 and "--out" in result.stderr and "is a folder" in result.stderr
+    assert "Training" not in result.stdout
+    result = run_cli("train", "--arch", "mlp", "--limit", "1", "--validation-split", "0.9", "--out", str(tmp_path / "m.keras"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--validation-split" in result.stderr and "leaves 0 to train on" in result.stderr
+    assert "Training" not in result.stdout
+
+
+def test_an_upper_case_suffix_is_saved_as_given_and_opens_again(digit_files, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "MODEL.KERAS"
+    result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--limit", "2000", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and [p.name for p in tmp_path.iterdir()] == ["MODEL.KERAS"]  # no temporary left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # as any other file the user makes
+    classified = run_cli("classify", "--model", str(out), "--json", digit_files[0][0])
+    assert classified.returncode == 0, classified.stderr
+    assert len(json.loads(classified.stdout)["probabilities"]) == 10
+
+
+def test_classify_json_is_strict_json_and_a_broken_model_is_refused(digit_files, tmp_path):
+    from model.architectures import build
+    from model.store import save_model_atomic
+
+    model = build("mlp")
+    model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
+    path = save_model_atomic(model, tmp_path / "nan.keras")
+    result = run_cli("classify", "--model", str(path), "--json", digit_files[0][0])
+    assert result.returncode == 2 and "not finite numbers" in result.stderr and result.stdout == ""
+    result = run_cli("classify", "--json", *digit_files[0])
+    for line in result.stdout.splitlines():
+        json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))

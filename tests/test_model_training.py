@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from model.architectures import build
-from model.training import (ProgressCallback, TrainConfig, TrainingControl, confusion_matrix, evaluate, train)
+from model.training import (TrainConfig, TrainingControl, confusion_matrix, evaluate, train)
 
 
 def test_a_few_hundred_steps_lower_the_loss_and_report_progress(mnist):
@@ -53,16 +53,17 @@ def test_augmented_training_runs_through_the_data_pipeline(mnist):
     assert len(result.history) == 1 and math.isfinite(result.history[0].loss)
 
 
-def test_nan_loss_stops_with_a_clear_message():
-    model = build("mlp")
-    callback = ProgressCallback(batches_per_epoch=10, batch_size=32)
-    callback.set_model(model)
-    callback.on_epoch_begin(0)
-    callback.on_train_batch_end(3, {"loss": float("nan"), "accuracy": 0.1})  # as Keras calls it
-    assert model.stop_training and callback.result.stopped
-    assert "loss became nan" in callback.result.message and "learning rate" in callback.result.message
+def test_a_diverging_run_stops_at_once_and_says_where(mnist):
+    model = build("cnn_small")
+    result = train(model, mnist.subset(1280, 10), TrainConfig(epochs=3, batch_size=64, learning_rate=1e30))
+    assert result.stopped and result.diverged
+    assert result.message.startswith("Training diverged at epoch 1, batch ")
+    assert "try a smaller learning rate" in result.message
+    assert len(result.history) <= 1  # TerminateOnNaN ended it in the first epoch
 
 
 def test_invalid_settings_are_refused(mnist):
     with pytest.raises(ValueError):
         train(build("mlp"), mnist.subset(100, 10), TrainConfig(epochs=0))
+    with pytest.raises(ValueError, match="leaves 0 to train on"):
+        train(build("mlp"), mnist.subset(1, 10), TrainConfig(validation_split=0.9))

@@ -168,7 +168,7 @@ def test_closing_the_window_mid_training_stops_cleanly(qtbot, mnist_path):
     configure(tab, "cnn_small", epochs=5, digits=20000, batch=32)
     click(qtbot, tab.start_button)
     qtbot.waitUntil(lambda: tab._latest is not None, timeout=TIMEOUT_MS)
-    thread = tab._thread
+    thread = tab._worker
     window.close()
     assert thread.isFinished()
 

@@ -55,6 +55,13 @@ def ready(window, qtbot):
     return window
 
 
+def open_image(window, qtbot, path) -> str:
+    """File > Open image's work: the file is read in the background; returns its name, or "" if refused."""
+    with qtbot.waitSignal(window.imageOpened, timeout=30_000) as opened:
+        window.open_image(path)
+    return opened.args[0]
+
+
 def settle(window, qtbot) -> None:
     """Let the coalesced update run."""
     qtbot.waitUntil(lambda: not window.draw._timer.isActive(), timeout=5000)
@@ -108,10 +115,16 @@ def test_undo_and_clear_restore_the_previous_state(ready, qtbot):
     shown = prediction(ready)
     draw(ready, qtbot, line((60, 140), (220, 140)))
     assert not np.array_equal(ready.canvas.pixels(), before)
+    after = ready.canvas.pixels()
     qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     settle(ready, qtbot)
     assert np.array_equal(ready.canvas.pixels(), before)
     assert prediction(ready) == shown
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settle(ready, qtbot)
+    redone = ready.canvas.pixels().astype(int)  # Redo brings the stroke back (anti-aliased afresh)
+    assert redone[135:145, 70:210].min() > 200 and np.abs(redone - after).mean() < 0.5
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(ready, Qt.Key.Key_Escape)
     settle(ready, qtbot)
     assert not ready.canvas.pixels().any()
@@ -158,7 +171,7 @@ def test_corrupt_image_file_leaves_the_window_as_it_was(ready, qtbot, tmp_path):
     pixels, shown = ready.canvas.pixels(), prediction(ready)
     bad = tmp_path / "digit.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nnot really an image")
-    assert not ready.open_image(bad)
+    assert open_image(ready, qtbot, bad) == ""
     settle(ready, qtbot)
     assert len(ready.messages) == 1 and "digit.png" in ready.messages[0][1]
     assert np.array_equal(ready.canvas.pixels(), pixels)
@@ -170,7 +183,7 @@ def test_image_file_goes_on_the_canvas_and_through_the_pipeline(ready, qtbot, tm
     page.paste(0, (90, 40, 110, 260))
     path = tmp_path / "one.png"
     page.save(path)
-    assert ready.open_image(path)
+    assert open_image(ready, qtbot, path) == "one.png"
     settle(ready, qtbot)
     assert ready.canvas.pixels().max() == 255
     assert prediction(ready) == "1"
@@ -222,7 +235,7 @@ def test_drawing_before_the_model_is_ready_is_classified_when_it_is(qapp, qtbot)
     again = MainWindow(model_path=MODEL)  # the layout is remembered (not shown: no model load)
     assert again.canvas.brush_size == 33
     assert again.draw.splitter.saveState() == window.draw.splitter.saveState()
-    again.loader.stop()
+    assert not again.worker.isRunning()  # no thread starts before it has work
     again.deleteLater()
 
 
@@ -291,7 +304,8 @@ def test_dropping_an_image_file_on_the_canvas_opens_it(ready, qtbot, tmp_path):
     assert accepted
     drop = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(ready.canvas, drop)
+    with qtbot.waitSignal(ready.imageOpened, timeout=30_000):
+        QApplication.sendEvent(ready.canvas, drop)
     settle(ready, qtbot)
     assert ready.draw.sample_note.text() == "dropped.bmp"
     assert prediction(ready) == "1"
@@ -308,7 +322,7 @@ def test_train_tab_images_and_models_reach_draw_and_inspect(ready, qtbot, mnist)
     assert ready.draw.sample_note.text().endswith(f"true label {mnist.y_test[0]}")
     assert prediction(ready) == str(mnist.y_test[0])
     with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
-        ready.train.useModel.emit(build("mlp"))
+        ready.train.useModel.emit(build("mlp"), {})
     assert [panel.stage.kind for panel in ready.pipeline.panels] == ["InputLayer", "Flatten", "Dense", "ReLU"]
     with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
         ready.open_model(MODEL)
@@ -325,7 +339,8 @@ def test_kernels_tab_takes_the_canvas_drawing_and_a_sample_digit(ready, qtbot, m
     assert "canvas" in kernels.caption.text()
     assert kernels.input.shape == (300, 300, 1)
     assert kernels.input[:, 150].max() > 0.9 and kernels.input[:, :60].max() == 0  # the drawn 1, centre column only
-    qtbot.waitUntil(lambda: kernels.sample_button.isEnabled(), timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: kernels.sample_button.toolTip().startswith("A random MNIST test digit from"),
+                    timeout=LOAD_TIMEOUT_MS)  # the local test digits are found
     qtbot.mouseClick(kernels.sample_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: kernels.caption.text().startswith("MNIST test digit #"))
     index = int(kernels.caption.text().split("#")[1].split(":")[0])
@@ -393,3 +408,84 @@ def test_main_py_opens_the_window_and_classifies_a_first_digit(tmp_path):
     report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
     assert report["digit"] == 1
     assert report["shown"] < report["first_prediction"]
+
+
+def test_a_huge_image_is_refused_at_once_and_a_huge_jpeg_is_read_small(ready, qtbot, tmp_path):
+    draw(ready, qtbot, ONE)
+    pixels = ready.canvas.pixels()
+    huge = Image.new("L", (13000, 13000), 255)
+    huge.save(tmp_path / "huge.png")
+    huge.paste(0, (6000, 1000, 7000, 12000))  # a 1 in dark ink
+    huge.save(tmp_path / "huge.jpg", quality=70)
+    del huge
+    assert open_image(ready, qtbot, tmp_path / "huge.png") == ""
+    assert "13000x13000" in ready.messages[-1][1] and "megapixels" in ready.messages[-1][1]
+    assert np.array_equal(ready.canvas.pixels(), pixels)  # nothing lost
+    assert open_image(ready, qtbot, tmp_path / "huge.jpg") == "huge.jpg"
+    settle(ready, qtbot)
+    assert prediction(ready) == "1"
+
+
+def test_a_16_bit_grey_png_is_read_not_clipped(ready, qtbot, tmp_path, mnist):
+    digit = np.asarray(Image.fromarray(mnist.x_test[0]).resize((112, 112), Image.Resampling.BICUBIC), np.uint16) * 257
+    path = tmp_path / "deep.png"
+    Image.fromarray(digit).save(path)  # 16 bits per pixel, ink up to 65535
+    assert Image.open(path).mode.startswith("I")
+    assert open_image(ready, qtbot, path) == "deep.png"
+    settle(ready, qtbot)
+    assert prediction(ready) == str(mnist.y_test[0])
+
+
+def test_a_model_with_broken_weights_is_refused_with_one_sentence(ready, qtbot, tmp_path):
+    from model.architectures import build
+    from model.store import save_model_atomic
+
+    draw(ready, qtbot, ONE)
+    model = build("mlp")
+    model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
+    path = save_model_atomic(model, tmp_path / "diverged.keras")
+    with qtbot.waitSignal(ready.modelFailed, timeout=LOAD_TIMEOUT_MS):
+        ready.open_model(path)
+    assert "not finite numbers" in ready.messages[-1][1]
+    assert ready.draw.inspector.name == "cnn_lens" and prediction(ready) == "1"
+
+
+def test_a_long_error_message_is_kept_whole_under_details(ready, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.window import MainWindow
+
+    text = "The model could not be prepared: " + " ".join(f"part{i}" for i in range(200)) + " THE USEFUL END."
+    MainWindow.show_message(ready, "Model not opened", text)  # the real dialog, not the tests' recorder
+    box = ready.findChildren(QMessageBox)[-1]
+    assert box.isVisible() and box.text().startswith("The model could not be prepared")
+    assert box.detailedText() == text and text.endswith("THE USEFUL END.")
+    box.close()
+
+
+def test_without_local_mnist_sample_asks_before_downloading_and_says_when_offline(qapp, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    import model.data
+
+    monkeypatch.delenv("DIGIT_LENS_MNIST", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no Keras cache either
+    monkeypatch.setattr(model.data, "MNIST_URL", "http://127.0.0.1:9/mnist.npz")  # nothing listens: offline
+    window = open_window(qapp)
+    try:
+        qtbot.waitUntil(lambda: window.is_ready, timeout=LOAD_TIMEOUT_MS)
+        button = window.draw.sample_button
+        qtbot.waitUntil(lambda: "asks before" in button.toolTip(), timeout=30_000)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        ask = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+        assert "Download MNIST now" in ask.text()
+        qtbot.mouseClick(ask.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+        assert window.canvas.is_blank and window.messages == []
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        ask = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+        qtbot.mouseClick(ask.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(window.messages), timeout=30_000)
+        assert window.messages[-1][0] == "MNIST not downloaded" and "offline" in window.messages[-1][1]
+        assert window.canvas.is_blank and button.isEnabled()
+    finally:
+        window.close()
