@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.mosaic import Mosaic
 
@@ -31,6 +31,17 @@ def _nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
     scale = 10.0 ** np.floor(np.log10(value))
     return next(step * scale for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * scale >= value)
+
+
+def cache_axes(view: pg.GraphicsView) -> None:
+    """Let the view's axes repaint from a cached picture: their text is costly to draw and seldom changes.
+
+    An axis with grid lines covers its whole plot, so without the cache every bar or image
+    update under it would draw all its tick labels again.
+    """
+    for item in view.scene().items():
+        if isinstance(item, pg.AxisItem):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class StagePanel(QFrame):
@@ -225,7 +236,10 @@ def panel_for(stage) -> StagePanel:
     """The panel that suits a stage's output: maps for images, a strip for long vectors, else bars."""
     shape = stage.output_shape
     if len(shape) in (2, 3) and min(shape[:2]) > 1:
-        return MapsPanel(stage)
-    if stage.kind == "Flatten" or int(np.prod(shape)) > STRIP_LIMIT:
-        return StripPanel(stage)
-    return BarsPanel(stage)
+        panel = MapsPanel(stage)
+    elif stage.kind == "Flatten" or int(np.prod(shape)) > STRIP_LIMIT:
+        panel = StripPanel(stage)
+    else:
+        panel = BarsPanel(stage)
+    cache_axes(panel.view)
+    return panel
