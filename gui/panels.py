@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxL
 from gui.mosaic import Mosaic
 
 COLOR_MAP = pg.colormap.get("viridis")
+COLOR_LUT = COLOR_MAP.getLookupTable(nPts=256)
 BAR_BRUSH = pg.mkBrush(90, 160, 230)
 STRIP_LIMIT = 256  # vectors longer than this are shown as a strip, shorter ones as bars
 PANEL_WIDTH = 560  # the width the mosaics are first sized for, in logical pixels
@@ -42,6 +43,34 @@ def cache_axes(view: pg.GraphicsView) -> None:
     for item in view.scene().items():
         if isinstance(item, pg.AxisItem):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+class ColourBar:
+    """A colour scale with an axis for the levels, added to the right of a layout's row.
+
+    Built from a small view box and an axis: pg.ColorBarItem is a whole plot with menus and
+    took ~70 ms a panel to build, which the first prediction after loading a model waited for.
+    """
+
+    def __init__(self, layout: pg.GraphicsLayout, width: int = 12) -> None:
+        box = layout.addViewBox(enableMouse=False, enableMenu=False, defaultPadding=0)
+        box.setFixedWidth(width)
+        box.addItem(pg.ImageItem(np.linspace(0, 1, 256)[:, np.newaxis], axisOrder="row-major", lut=COLOR_LUT,
+                                 levels=(0, 1)))
+        box.setRange(xRange=(0, 1), yRange=(0, 256), padding=0)
+        self.axis = pg.AxisItem("right")
+        layout.addItem(self.axis)
+        self._levels = (0.0, 1.0)
+        self.axis.setRange(*self._levels)
+
+    def set_levels(self, levels: tuple[float, float]) -> None:
+        """Label the scale from levels[0] (bottom) to levels[1] (top); the same levels again cost nothing."""
+        if levels != self._levels:
+            self._levels = levels
+            self.axis.setRange(*levels)
+
+    def levels(self) -> tuple[float, float]:
+        return self._levels
 
 
 class StagePanel(QFrame):
@@ -89,17 +118,14 @@ class HeatMapPanel(StagePanel):
     """A stage drawn as one ImageItem with a colour bar, levels fixed per update."""
 
     def _add_image(self, parent_item) -> None:
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = pg.ImageItem(axisOrder="row-major", lut=COLOR_LUT, levels=(0, 1))
         parent_item.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
-        self.bar.setImageItem(self.image)
-        self.view.addItem(self.bar)
+        self.bar = ColourBar(self.view.ci)
         self._values: np.ndarray | None = None
 
     def _show_image(self, image: np.ndarray, levels: tuple[float, float]) -> None:
         self.image.setImage(image, autoLevels=False, levels=levels)
-        if self.bar.levels() != levels:
-            self.bar.setLevels(levels)
+        self.bar.set_levels(levels)
 
     def clear(self) -> None:
         self._values = None
