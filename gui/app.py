@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,7 +35,18 @@ def run_app(model_path: str | Path | None = None) -> int:
     if os.environ.get(TIMINGS_VAR):
         _report_startup(window)
     window.show()
+    _start_importing_the_model_code()
     return app.exec()
+
+
+def _start_importing_the_model_code() -> None:
+    """Import TensorFlow and Keras (seconds) on a thread while the window paints.
+
+    The model loader starts after the first paint and would import them only then; now it
+    finds them imported, or waits for this import to finish (Python's import lock).
+    """
+    threading.Thread(target=importlib.import_module, args=("model.inspection",), name="early imports",
+                     daemon=True).start()
 
 
 def _report_startup(window) -> None:
