@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from gui.panels import BAR_BRUSH
+from gui.panels import BAR_BRUSH, cache_axes
 
 TOP_BRUSH = pg.mkBrush(255, 170, 40)
 
@@ -45,6 +45,7 @@ class OutputPanel(QFrame):
         self.chart.showGrid(y=True, alpha=0.2)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.75, pen=None)
         self.chart.addItem(self.bars)
+        cache_axes(self.chart)
         for widget in (self.title, self.description, self.prediction, self.confidence):
             layout.addWidget(widget)
         layout.addWidget(self.chart, 1)

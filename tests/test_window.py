@@ -166,6 +166,78 @@ def test_clicking_a_first_layer_map_shows_its_kernel_and_input_patch(ready, qtbo
     dialog.close()
 
 
+def shown_maps(panel) -> np.ndarray | None:
+    """A copy of the mosaic a panel shows (None before it first shows one)."""
+    image = panel.image.image
+    return None if image is None else image.copy()
+
+
+def same_maps(shown: np.ndarray | None, expected: np.ndarray | None) -> bool:
+    if shown is None or expected is None:
+        return shown is expected
+    return np.array_equal(shown, expected, equal_nan=True)
+
+
+def expected_maps(window, index: int) -> np.ndarray:
+    """The mosaic panel `index` should show for the current inspection (levels per layer)."""
+    from gui.mosaic import Mosaic
+
+    panel = window.pipeline.panels[index]
+    values = window.draw.inspection.layers[index].values
+    return Mosaic(panel.mosaic.height, panel.mosaic.width, panel.mosaic.channels).fill(
+        values.reshape(panel.mosaic.height, panel.mosaic.width, panel.mosaic.channels))
+
+
+def test_panels_out_of_view_wait_and_are_current_once_scrolled_into_view(ready, qtbot):
+    from gui.panels import MapsPanel, levels_of
+
+    pipeline = ready.pipeline
+    bar = pipeline.scroll.verticalScrollBar()
+    qtbot.keyClick(bar, Qt.Key.Key_Home)
+    draw(ready, qtbot, ONE)
+    hidden = max(i for i, panel in enumerate(pipeline.panels) if isinstance(panel, MapsPanel))
+    assert hidden not in pipeline.visible_panels() and 1 in pipeline.visible_panels()
+    before = shown_maps(pipeline.panels[hidden])
+    draw(ready, qtbot, ZERO)
+    assert prediction(ready) == "0"
+    assert same_maps(shown_maps(pipeline.panels[1]), expected_maps(ready, 1))
+    assert same_maps(shown_maps(pipeline.panels[hidden]), before)  # not drawn while out of view
+    while hidden not in pipeline.visible_panels():  # page down: it is brought up to date as it comes into view
+        assert bar.value() < bar.maximum()
+        qtbot.keyClick(bar, Qt.Key.Key_PageDown)
+    panel = pipeline.panels[hidden]
+    assert same_maps(shown_maps(panel), expected_maps(ready, hidden))
+    assert panel.bar.levels() == levels_of(ready.draw.inspection.layers[hidden].values)
+    qtbot.keyClick(bar, Qt.Key.Key_Home)
+
+
+def test_saved_view_shows_every_panel_for_the_current_drawing(ready, qtbot, tmp_path):
+    from gui.panels import MapsPanel
+
+    qtbot.keyClick(ready.pipeline.scroll.verticalScrollBar(), Qt.Key.Key_Home)
+    draw(ready, qtbot, ZERO)
+    maps = [i for i, panel in enumerate(ready.pipeline.panels) if isinstance(panel, MapsPanel)]
+    assert ready.save_view(tmp_path / "view.png")
+    for index in maps:
+        assert same_maps(shown_maps(ready.pipeline.panels[index]), expected_maps(ready, index))
+
+
+def test_drawing_creates_and_destroys_no_widgets_or_plot_items(ready, qtbot):
+    import pyqtgraph as pg
+    from PySide6.QtCore import QObject
+
+    def census() -> tuple[int, int]:
+        views = ready.findChildren(pg.GraphicsView)
+        return len(ready.findChildren(QObject)), sum(len(view.scene().items()) for view in views)
+
+    draw(ready, qtbot, ONE)
+    before = census()
+    draw(ready, qtbot, ZERO, line((60, 140), (220, 140)))
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(ready, qtbot)
+    assert census() == before
+
+
 def test_corrupt_image_file_leaves_the_window_as_it_was(ready, qtbot, tmp_path):
     draw(ready, qtbot, ONE)
     pixels, shown = ready.canvas.pixels(), prediction(ready)
