@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=_positive_int, help="train on the first N training digits only")
     train.add_argument("--out", default="model.keras", help="where to write the model (default: model.keras)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--styles", type=int, default=0, metavar="N",
+                       help="mix N handwriting-style digits (flagged 1, crossed 7, open 4, hooked 9, ...) "
+                            "made at train time into the training digits")
+    train.add_argument("--init", metavar="MODEL", help="start from this model's weights (fine-tuning) "
+                                                        "instead of a fresh --arch model")
     train.set_defaults(run=_run_train)
 
     inspect = commands.add_parser("inspect", help="show a model's data-flow table")
@@ -124,7 +129,7 @@ def _run_classify(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace) -> int:
     from model.architectures import build
     from model.data import DataError, load_mnist
-    from model.store import ModelFileError, save_model_atomic
+    from model.store import ModelFileError, load_model, save_model_atomic
     from model.training import TrainConfig, evaluate, train
 
     out = Path(args.out)
@@ -142,10 +147,18 @@ def _run_train(args: argparse.Namespace) -> int:
         return _fail("--validation-split must be in [0, 1).")
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
-                         cosine_decay=args.cosine, seed=args.seed)
-    model = build(args.arch)
-    print(f"Training {args.arch} ({model.count_params():,} parameters) on {data.source}: "
+                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles))
+    if args.init:
+        try:
+            model = load_model(args.init)
+        except ModelFileError as exc:
+            return _fail(f"--init: {exc}")
+    else:
+        model = build(args.arch)
+    print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "
+          f"({model.count_params():,} parameters) on {data.source}: "
           f"{len(data.x_train):,} digits, {config.validation_split:.0%} held out for validation"
+          f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
     table = _EpochTable(config.epochs)
