@@ -101,6 +101,7 @@ def _run_classify(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
     from model.inspection import UnusableModelError
     from model.store import ModelFileError
+    from model.verdict import verdict
 
     try:
         inspector = _load_inspector(args.model)
@@ -118,12 +119,22 @@ def _run_classify(args: argparse.Namespace) -> int:
             print(f"digit-lens: {name}: no digit found (the image is blank).", file=sys.stderr)
             status = 1
             continue
+        answer = verdict(inspection.probabilities)
         if args.json:
             print(json.dumps({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
+                              "unsure": answer.unsure, "runner_up": answer.runner_up,
                               "probabilities": [float(p) for p in inspection.probabilities]}), flush=True)
         else:
-            print(f"{name}: {inspection.digit} ({inspection.confidence:.1%})", flush=True)
+            print(f"{name}: {_answer_text(answer)}", flush=True)
     return status
+
+
+def _answer_text(answer) -> str:
+    """"7 (98.2%)", or "7 (54.0%), or maybe 2 (40.1%) — unsure"."""
+    text = f"{answer.names[answer.top]} ({answer.confidence:.1%})"
+    if answer.unsure:
+        text += f", or maybe {answer.names[answer.runner_up]} ({answer.runner_up_confidence:.1%}) — unsure"
+    return text
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -221,6 +232,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
     from model.inspection import UnusableModelError
     from model.store import ModelFileError
+    from model.verdict import verdict
 
     try:
         inspector = _load_inspector(args.model)
@@ -243,7 +255,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     if inspection is None:
         print(prepared.message)
         return 1
-    print(f"Prediction: {inspection.digit} ({inspection.confidence:.1%})")
+    print(f"Prediction: {_answer_text(verdict(inspection.probabilities))}")
     return 0
 
 

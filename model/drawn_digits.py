@@ -299,12 +299,13 @@ def render_stroke_digit(label: int, style: str, rng: np.random.Generator,
     return image, DrawnInfo(label, style, pen_share, dark, page, float(height))
 
 
-def stroke_digit(index: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
+def stroke_digit(index: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600),
+                 end_hooks: bool = False) -> tuple[np.ndarray, DrawnInfo]:
     """Stroke-rendered digit number `index` of the set made with `seed` (label `index % 10`)."""
     rng = np.random.default_rng([seed, index])
     label = index % 10
     styles = sorted(TEMPLATES[label])
-    return render_stroke_digit(label, styles[int(rng.integers(len(styles)))], rng, page_sides)
+    return render_stroke_digit(label, styles[int(rng.integers(len(styles)))], rng, page_sides, end_hooks)
 
 
 def stroke_digits(n: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600), start: int = 0

@@ -18,18 +18,20 @@ MIN_MARGIN = 0.50
 
 @dataclass(frozen=True)
 class Verdict:
-    """The top class and the runner-up, with their probabilities, and whether to doubt the top one."""
+    """The top class and the runner-up (indices and names), their probabilities, and whether to doubt the top one."""
 
-    top: str
+    top: int
     confidence: float
-    runner_up: str
+    runner_up: int
     runner_up_confidence: float
     unsure: bool
+    names: tuple[str, ...]
 
     @property
     def text(self) -> str:
         """"7", or "7, or maybe 2" when unsure."""
-        return f"{self.top}, or maybe {self.runner_up}" if self.unsure else self.top
+        top = self.names[self.top]
+        return f"{top}, or maybe {self.names[self.runner_up]}" if self.unsure else top
 
 
 def verdict(probabilities: np.ndarray, names: Sequence[str] | None = None,
@@ -38,9 +40,10 @@ def verdict(probabilities: np.ndarray, names: Sequence[str] | None = None,
     p = np.asarray(probabilities, dtype=float).ravel()
     if p.size < 2:
         raise ValueError("a verdict needs probabilities for at least two classes")
-    names = [str(i) for i in range(p.size)] if names is None else list(names)
+    names = tuple(str(i) for i in range(p.size)) if names is None else tuple(names)
+    if len(names) != p.size:
+        raise ValueError(f"{len(names)} class names for {p.size} probabilities")
     first = int(np.argmax(p))
     second = int(np.argmax(np.where(np.arange(p.size) == first, -np.inf, p)))
     top, runner = float(p[first]), float(p[second])
-    return Verdict(names[first], top, names[second], runner,
-                   unsure=top < min_confidence or top - runner < min_margin)
+    return Verdict(first, top, second, runner, unsure=top < min_confidence or top - runner < min_margin, names=names)
