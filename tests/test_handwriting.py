@@ -71,8 +71,9 @@ def test_elastic_distortion_keeps_shape_and_dtype_moves_ink_and_is_seeded(mnist)
     assert float(tf.reduce_min(warped)) >= 0.0 and float(tf.reduce_max(warped)) <= 1.0 + 1e-6
     changed = tf.reduce_mean(tf.abs(warped - batch), axis=[1, 2, 3]).numpy()
     assert (changed > 0.01).all()  # every digit moved...
-    ink = tf.reduce_sum(batch, axis=[1, 2, 3]).numpy()
-    assert np.allclose(tf.reduce_sum(warped, axis=[1, 2, 3]).numpy(), ink, rtol=0.25)  # ...and kept its ink
+    assert float(tf.reduce_sum(warped)) == pytest.approx(float(tf.reduce_sum(batch)), rel=0.1)  # ink kept overall
+    flat_warped, flat = warped.numpy().reshape(64, -1), batch.numpy().reshape(64, -1)
+    assert np.mean([np.corrcoef(a, b)[0, 1] for a, b in zip(flat_warped, flat)]) > 0.5  # still the same digits
     assert np.array_equal(elastic_distortion(batch, seed=seed).numpy(), warped.numpy())
     assert not np.array_equal(elastic_distortion(batch, seed=tf.constant([5, 6])).numpy(), warped.numpy())
     assert np.allclose(elastic_distortion(batch, alpha=0.0, seed=seed).numpy(), batch.numpy(), atol=1e-6)
