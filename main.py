@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=_positive_int, help="train on the first N training digits only")
     train.add_argument("--out", default="model.keras", help="where to write the model (default: model.keras)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--styles", type=int, default=0, metavar="N",
+                       help="mix N handwriting-style digits (flagged 1, crossed 7, open 4, hooked 9, ...) "
+                            "made at train time into the training digits")
+    train.add_argument("--init", metavar="MODEL", help="start from this model's weights (fine-tuning) "
+                                                        "instead of a fresh --arch model")
     train.set_defaults(run=_run_train)
 
     inspect = commands.add_parser("inspect", help="show a model's data-flow table")
@@ -110,6 +115,7 @@ def _run_classify(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
     from model.inspection import UnusableModelError
     from model.store import ModelFileError
+    from model.verdict import verdict
 
     try:
         inspector = _load_inspector(args.model)
@@ -127,12 +133,22 @@ def _run_classify(args: argparse.Namespace) -> int:
             print(f"digit-lens: {name}: no digit found (the image is blank).", file=sys.stderr)
             status = 1
             continue
+        answer = verdict(inspection.probabilities)
         if args.json:
             print(_json_line({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
+                              "unsure": answer.unsure, "runner_up": answer.runner_up,
                               "probabilities": [float(p) for p in inspection.probabilities]}), flush=True)
         else:
-            print(f"{name}: {inspection.digit} ({inspection.confidence:.1%})", flush=True)
+            print(f"{name}: {_answer_text(answer)}", flush=True)
     return status
+
+
+def _answer_text(answer) -> str:
+    """"7 (98.2%)", or "7 (54.0%), or maybe 2 (40.1%) — unsure"."""
+    text = f"{answer.names[answer.top]} ({answer.confidence:.1%})"
+    if answer.unsure:
+        text += f", or maybe {answer.names[answer.runner_up]} ({answer.runner_up_confidence:.1%}) — unsure"
+    return text
 
 
 def _json_line(record: dict) -> str:
@@ -168,15 +184,23 @@ def _run_train(args: argparse.Namespace) -> int:
 
 def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     from model.architectures import build
-    from model.store import ModelFileError, save_model_atomic
+    from model.store import ModelFileError, load_model, save_model_atomic
     from model.training import TrainConfig, evaluate, train
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
-                         cosine_decay=args.cosine, seed=args.seed)
-    model = build(args.arch)
-    print(f"Training {args.arch} ({model.count_params():,} parameters) on {data.source}: "
+                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles))
+    if args.init:
+        try:
+            model = load_model(args.init)
+        except ModelFileError as exc:
+            return _fail(f"--init: {exc}")
+    else:
+        model = build(args.arch)
+    print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "
+          f"({model.count_params():,} parameters) on {data.source}: "
           f"{len(data.x_train):,} digits, {config.validation_split:.0%} held out for validation"
+          f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
     table = _EpochTable(config.epochs)
@@ -231,6 +255,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
     from model.inspection import UnusableModelError
     from model.store import ModelFileError
+    from model.verdict import verdict
 
     try:
         inspector = _load_inspector(args.model)
@@ -253,7 +278,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     if inspection is None:
         print(prepared.message)
         return 1
-    print(f"Prediction: {inspection.digit} ({inspection.confidence:.1%})")
+    print(f"Prediction: {_answer_text(verdict(inspection.probabilities))}")
     return 0
 
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from gui.panels import BAR_BRUSH, cache_axes
+from model.verdict import verdict
 
 TOP_BRUSH = pg.mkBrush(255, 170, 40)
 
@@ -32,6 +33,11 @@ class OutputPanel(QFrame):
         font.setPointSize(64)
         font.setBold(True)
         self.prediction.setFont(font)
+        self._sure_font = font
+        self._unsure_font = QFont(font)
+        self._unsure_font.setPointSize(26)  # "7, or maybe 2" fits the panel
+        self._unsure_shown = False
+        self.prediction.setWordWrap(True)
         self.prediction.setMinimumHeight(110)
         self.confidence = QLabel()
         self.confidence.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -63,13 +69,18 @@ class OutputPanel(QFrame):
         self.clear()
 
     def show_probabilities(self, probabilities: np.ndarray) -> None:
-        """Bars for every class, the top one highlighted, and the digit with its confidence."""
+        """Bars for every class, the top one highlighted, and the digit with its confidence ("7, or maybe 2" when unsure)."""
         top = int(np.argmax(probabilities))
         brushes = [BAR_BRUSH] * self.classes
         brushes[top] = TOP_BRUSH
         self.bars.setOpts(height=probabilities, brushes=brushes)
-        self.prediction.setText(str(top))
-        self.confidence.setText(f"{probabilities[top]:.1%} confident")
+        answer = verdict(probabilities)
+        self.prediction.setText(answer.text)
+        if answer.unsure != self._unsure_shown:
+            self._unsure_shown = answer.unsure
+            self.prediction.setFont(self._unsure_font if answer.unsure else self._sure_font)
+        self.confidence.setText(f"unsure: {answer.top} at {answer.confidence:.1%}, {answer.runner_up} at "
+                                f"{answer.runner_up_confidence:.1%}" if answer.unsure else f"{answer.confidence:.1%} confident")
 
     def clear(self, message: str = "") -> None:
         """No prediction: empty bars and the message instead of a digit."""

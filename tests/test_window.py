@@ -561,3 +561,28 @@ def test_without_local_mnist_sample_asks_before_downloading_and_says_when_offlin
         assert window.canvas.is_blank and button.isEnabled()
     finally:
         window.close()
+
+
+def test_a_drawing_between_two_digits_reads_or_maybe(ready, qtbot):
+    # A 1 whose flag grows into a 7's bar: somewhere on the way the window must say it is unsure.
+    def flagged_one(length: float) -> str:
+        ready.canvas.clear()
+        draw(ready, qtbot, line((150 - length, 45), (150, 45)) + line((150, 45), (150, 240))[1:])
+        return prediction(ready)
+
+    low, high = 0.0, 110.0
+    assert flagged_one(low) == "1" and flagged_one(high) == "7"
+    shown = ""
+    for _ in range(12):
+        middle = (low + high) / 2
+        shown = flagged_one(middle)
+        if "or maybe" in shown:
+            break
+        low, high = (middle, high) if shown == "1" else (low, middle)
+    assert shown in ("1, or maybe 7", "7, or maybe 1")
+    output = ready.pipeline.output
+    assert output.confidence.text().startswith("unsure: ")
+    assert output.prediction.width() >= output.prediction.sizeHint().width()  # the words fit the panel
+    ready.canvas.clear()
+    draw(ready, qtbot, ONE)
+    assert prediction(ready) == "1" and "confident" in output.confidence.text()
