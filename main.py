@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from model.catalogue import ARCHITECTURE_SUMMARIES, SHIPPED_ARCHITECTURE
+    from model.nets.catalogue import ARCHITECTURE_SUMMARIES, SHIPPED_ARCHITECTURE
 
     parser = argparse.ArgumentParser(prog="digit-lens", description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a .keras or .h5 model (default: the shipped model)")
@@ -105,17 +105,17 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def _load_inspector(path: str | None):
-    from model.inspection import Inspector
-    from model.store import load_model
+    from model.inspect.inspection import Inspector
+    from model.nets.store import load_model
 
     return Inspector(load_model(path))
 
 
 def _run_classify(args: argparse.Namespace) -> int:
-    from model.images import ImageFileError, load_image
-    from model.inspection import UnusableModelError
-    from model.store import ModelFileError
-    from model.verdict import verdict
+    from model.data.images import ImageFileError, load_image
+    from model.inspect.inspection import UnusableModelError
+    from model.nets.store import ModelFileError
+    from model.inspect.verdict import verdict
 
     try:
         inspector = _load_inspector(args.model)
@@ -162,8 +162,8 @@ def _json_line(record: dict) -> str:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from model.data import DataError, load_mnist
-    from model.store import ModelFileError, check_save_path
+    from model.data.mnist import DataError, load_mnist
+    from model.nets.store import ModelFileError, check_save_path
 
     try:  # every argument is checked before any training starts
         out = check_save_path(args.out)
@@ -183,9 +183,9 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
-    from model.architectures import build
-    from model.store import ModelFileError, load_model, save_model_atomic
-    from model.training import TrainConfig, evaluate, train
+    from model.nets.architectures import build
+    from model.nets.store import ModelFileError, load_model, save_model_atomic
+    from model.train.training import TrainConfig, evaluate, train
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
@@ -252,10 +252,10 @@ class _EpochTable:
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
-    from model.images import ImageFileError, load_image
-    from model.inspection import UnusableModelError
-    from model.store import ModelFileError
-    from model.verdict import verdict
+    from model.data.images import ImageFileError, load_image
+    from model.inspect.inspection import UnusableModelError
+    from model.nets.store import ModelFileError
+    from model.inspect.verdict import verdict
 
     try:
         inspector = _load_inspector(args.model)
@@ -285,8 +285,8 @@ def _run_inspect(args: argparse.Namespace) -> int:
 def _run_convolve(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from model.images import ImageFileError, load_image
-    from model.kernels import Convolution, KernelError, forward, kernel_from_text, to_grey
+    from model.data.images import ImageFileError, load_image
+    from model.inspect.kernels import Convolution, KernelError, forward, kernel_from_text, to_grey
 
     try:
         kernels = [kernel_from_text(text) for text in args.kernel or ["laplacian_4"]]

@@ -89,19 +89,19 @@ class PartTimes:
 @contextmanager
 def timed_parts():
     """Time the loop's parts: preprocessing, the model, each panel kind and the whole update."""
-    import model.inspection
-    import model.preprocess
-    from gui.canvas import Canvas
-    from gui.draw_tab import DrawInspectTab
-    from gui.input_panel import InputPanel
-    from gui.output_panel import OutputPanel
-    from gui.panels import BarsPanel, MapsPanel, StripPanel
+    import model.inspect.inspection
+    import model.inspect.preprocess
+    from gui.inspect.canvas import Canvas
+    from gui.inspect.tab import DrawInspectTab
+    from gui.inspect.input_panel import InputPanel
+    from gui.inspect.output_panel import OutputPanel
+    from gui.common.panels import BarsPanel, MapsPanel, StripPanel
 
     times = PartTimes()
     times.patch(Canvas, "mouseMoveEvent", "canvas_stroke")
     times.patch(Canvas, "paintEvent", "canvas_paint")
-    times.patch(model.preprocess, "preprocess", "preprocess")  # the tab imports it on each call
-    times.patch(model.inspection.Inspector, "inspect", "model")
+    times.patch(model.inspect.preprocess, "preprocess", "preprocess")  # the tab imports it on each call
+    times.patch(model.inspect.inspection.Inspector, "inspect", "model")
     times.patch(DrawInspectTab, "refresh", "update")  # before the window connects its timer to it
     times.patch(InputPanel, "show_input", "input_panel")
     times.patch(OutputPanel, "show_probabilities", "output_panel")
@@ -117,8 +117,8 @@ def drawing_loop(app, model_path: str) -> dict:
     from PySide6.QtCore import QEvent
 
     from gui.window import MainWindow
-    from gui.scripting import ellipse, mouse, scaled, wait_until
-    from model.preprocess import preprocess
+    from gui.common.scripting import ellipse, mouse, scaled, wait_until
+    from model.inspect.preprocess import preprocess
 
     with timed_parts() as times:
         window = MainWindow(model_path=model_path)
@@ -189,11 +189,11 @@ def done(phase): times.append((phase, time.perf_counter()))
 from PySide6.QtWidgets import QApplication; import pyqtgraph; done("import_qt_pyqtgraph")
 import gui.window; done("import_window_modules")
 import tensorflow, keras; done("import_tensorflow_keras")
-from model.store import load_model; from model.inspection import Inspector; done("import_model_modules")
+from model.nets.store import load_model; from model.inspect.inspection import Inspector; done("import_model_modules")
 model = load_model(sys.argv[1]); done("load_model")
 inspector = Inspector(model); done("build_inspector")
 inspector.inspect(inspector.preprocess(__import__("numpy").eye(28)).model_input); done("first_inference")
-import model.monitoring; done("import_train_tab_maths")
+import model.train.monitoring; done("import_train_tab_maths")
 print(json.dumps({b[0]: b[1] - a[1] for a, b in zip(times, times[1:])}))
 """
 
@@ -211,8 +211,8 @@ def startup_phases(model_path: str, runs: int) -> dict:
 
 
 def _default_models(folder: Path) -> list[str]:
-    from model.architectures import build
-    from model.store import SHIPPED_MODEL, save_model_atomic
+    from model.nets.architectures import build
+    from model.nets.store import SHIPPED_MODEL, save_model_atomic
 
     small = save_model_atomic(build("cnn_small"), folder / "cnn_small.keras")  # untrained: timing only
     return [str(small), str(SHIPPED_MODEL)] if SHIPPED_MODEL.exists() else [str(small)]

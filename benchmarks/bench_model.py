@@ -19,11 +19,11 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from model.architectures import build  # noqa: E402
-from model.data import load_mnist, to_model_input  # noqa: E402
-from model.inspection import Inspector  # noqa: E402
-from model.store import load_model  # noqa: E402
-from model.training import ProgressCallback, compile_model, training_dataset  # noqa: E402
+from model.nets.architectures import build  # noqa: E402
+from model.data.mnist import load_mnist, to_model_input  # noqa: E402
+from model.inspect.inspection import Inspector  # noqa: E402
+from model.nets.store import load_model  # noqa: E402
+from model.train.training import ProgressCallback, compile_model, training_dataset  # noqa: E402
 
 
 def timings_ms(function, calls: int) -> dict[str, float]:

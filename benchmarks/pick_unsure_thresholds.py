@@ -1,7 +1,7 @@
-"""Pick the "unsure" thresholds of model/verdict.py from data the model never trained on; prints JSON.
+"""Pick the "unsure" thresholds of model/inspect/verdict.py from data the model never trained on; prints JSON.
 
 The data: MNIST's validation digits (the last 10% of its training set, held out by `train`)
-and stroke digits of the evaluation generator (model/drawn_digits.py) with a seed of their
+and stroke digits of the evaluation generator (benchmarks/drawn_digits.py) with a seed of their
 own, every other one with curls at its stroke ends.  For every pair (top probability under
 T, or top two closer than M) on a grid, it counts the wrong answers flagged (recall) and the
 right answers flagged; the pick flags the most wrong answers while flagging at most
@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from model.data import DataError, load_mnist  # noqa: E402
-from model.drawn_digits import stroke_digit  # noqa: E402
-from model.preprocess import preprocess  # noqa: E402
+from model.data.mnist import DataError, load_mnist  # noqa: E402
+from drawn_digits import stroke_digit  # noqa: E402
+from model.inspect.preprocess import preprocess  # noqa: E402
 
 CONFIDENCES = np.round(np.arange(0.30, 0.96, 0.05), 2)
 MARGINS = np.round(np.arange(0.0, 0.81, 0.05), 2)
@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=get_context("spawn")) as pool:
         parts = list(pool.map(_stroke_inputs, jobs))
 
-    from model.inspection import expected_input_scale
-    from model.store import SHIPPED_MODEL, load_model
+    from model.inspect.inspection import expected_input_scale
+    from model.nets.store import SHIPPED_MODEL, load_model
 
     model = load_model(args.model or SHIPPED_MODEL)
     scale = expected_input_scale(model)

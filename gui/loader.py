@@ -39,13 +39,13 @@ class ModelLoader(QObject):
 
     def find_test_set(self) -> None:
         """Look for a local MNIST copy (never downloads); `testSet` says what was found."""
-        from model.data import load_local_mnist
+        from model.data.mnist import load_local_mnist
 
         self._worker.submit(lambda job: load_local_mnist(), self._found, lambda message: self._found(None, message))
 
     def download_test_set(self) -> None:
         """Download MNIST (the user asked) with progress; `testSet` reports the result."""
-        from model.data import download_mnist
+        from model.data.mnist import download_mnist
 
         self._worker.submit(lambda job: download_mnist(lambda done, total: job.report((done, total))), self._found,
                             lambda message: self._found(None, message), lambda value: self.downloadProgress.emit(*value))
@@ -71,15 +71,15 @@ class ModelLoader(QObject):
 
 
 def _open(source):
-    from model.inspection import Inspector
-    from model.store import load_model
+    from model.inspect.inspection import Inspector
+    from model.nets.store import load_model
 
     return Inspector(load_model(source) if source is None or isinstance(source, str) else source)
 
 
 def _accuracy(job: Job, inspector, images, labels) -> float:
     """Test accuracy in chunks, stopping early when the job is cancelled."""
-    from model.training import evaluate
+    from model.train.training import evaluate
 
     correct = 0
     for start in range(0, len(images), ACCURACY_CHUNK):

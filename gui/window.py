@@ -14,11 +14,11 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
-from gui.draw_tab import DrawInspectTab
+from gui.inspect.tab import DrawInspectTab
 from gui.loader import ModelLoader
 from gui.settings import read_setting
 from gui.worker import Worker
-from model.images import IMAGE_SUFFIXES
+from model.data.images import IMAGE_SUFFIXES
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
 IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         """Start loading the model, then build the Train and Kernels tabs: the window is already on screen."""
         if self._request == 0:
-            from model.store import read_info
+            from model.nets.store import read_info
 
             self._pending_info = read_info(self._model_path)
             self._request = self.loader.load(self._model_path)
@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         if self.train is not None:
             return
         from gui.kernels.tab import KernelsTab
-        from gui.train_tab import TrainTab
+        from gui.train.tab import TrainTab
 
         self.train = TrainTab()
         self.train.useModel.connect(self.use_model)
@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
 
     def open_model(self, path: str | Path) -> None:
         """Load a .keras/.h5 classifier in the background; a model that cannot be used keeps the current one."""
-        from model.store import read_info
+        from model.nets.store import read_info
 
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self._pending_info = read_info(path)
@@ -372,7 +372,7 @@ class MainWindow(QMainWindow):
 
 def _read_ink(path: str | Path) -> np.ndarray:
     """The ink of an image file (the first preprocessing step), for the canvas; runs on the images worker."""
-    from model.images import load_image
-    from model.preprocess import preprocess
+    from model.data.images import load_image
+    from model.inspect.preprocess import preprocess
 
     return preprocess(load_image(path)).steps[0].image

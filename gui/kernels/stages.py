@@ -11,9 +11,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.map_detail import DIVERGING
-from gui.mosaic import Mosaic
-from gui.panels import BAR_BRUSH, levels_of
+from gui.common.map_detail import DIVERGING
+from gui.common.mosaic import Mosaic
+from gui.common.panels import BAR_BRUSH, levels_of
 
 GREY = pg.colormap.get("CET-L1")  # black to white: the input as the kernel sees it
 HOVER_RATE = 60  # hover updates per second at most

@@ -11,14 +11,14 @@ from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from gui.dropping import dropped_image_file
+from gui.common.dropping import dropped_image_file
 from gui.kernels.kernel_editor import KernelEditor
 from gui.kernels.products import ProductsView
 from gui.kernels.stages import GREY, BarsView, MapView, StripView, contrast_levels
-from gui.map_detail import DIVERGING
-from model.images import IMAGE_SUFFIXES, ImageFileError, load_image
-from model.kernels import DEFAULT_SIZE, DENSE_SEED, DENSE_UNITS, Convolution, KernelError, forward, to_grey
-from model.scene import demo_photo
+from gui.common.map_detail import DIVERGING
+from model.data.images import IMAGE_SUFFIXES, ImageFileError, load_image
+from model.inspect.kernels import DEFAULT_SIZE, DENSE_SEED, DENSE_UNITS, Convolution, KernelError, forward, to_grey
+from model.data.scene import demo_photo
 
 MAX_KERNELS = 4
 IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
