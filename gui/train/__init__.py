@@ -1,1 +1,1 @@
-"""train."""
+"""The Train screen: settings, the background run, live curves, filters and the confusion matrix."""

@@ -1,1 +1,1 @@
-"""nets."""
+"""Networks: the architectures Digit Lens builds, the catalogue of layer explanations, reading and saving model files."""
