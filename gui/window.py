@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 import PySide6
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
+from gui.common.plotting import pg
 from gui.inspect.tab import DrawInspectTab
 from gui.loader import ModelLoader
 from gui.settings import read_setting

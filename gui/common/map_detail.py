@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QDialog, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from gui.common.mosaic import Mosaic
-from gui.common.panels import COLOR_MAP, levels_of
+from gui.common.panels import levels_of
+from gui.common.plotting import ACTIVATIONS, DIVERGING, on_hover, pg
 
-DIVERGING = pg.colormap.get("CET-D1")  # weights: blue negative, red positive
 
 
 class MapDetail(QDialog):
@@ -31,7 +30,7 @@ class MapDetail(QDialog):
         self.readout = QLabel(" ")
         layout.addWidget(self.readout)
 
-        self.map_box = self._image_box(0, values, COLOR_MAP, levels_of(values), "the map")
+        self.map_box = self._image_box(0, values, ACTIVATIONS, levels_of(values), "the map")
         self.map_image = self.map_box.addedItems[0]
         self.marker = QGraphicsRectItem(0, 0, 1, 1)  # the pixel under the cursor
         self.marker.setPen(pg.mkPen("w", width=2))
@@ -48,15 +47,15 @@ class MapDetail(QDialog):
                 self._image_box(1, tiles.fill(kernel), DIVERGING, _symmetric(kernel),
                                 f"{title}: one slice per input map ({kernel.shape[2]})")
         if model_input is not None and self.kernel_size is not None:
-            self.patch_box = self._image_box(2, np.zeros(self.kernel_size), COLOR_MAP, (0, 1),
+            self.patch_box = self._image_box(2, np.zeros(self.kernel_size), ACTIVATIONS, (0, 1),
                                              "input patch under the cursor", numbers=True)
-        self.view.scene().sigMouseMoved.connect(self._hover)
+        self._hover_proxy = on_hover(self.view.scene(), self._hover)
         self.resize(900, 420)
 
     def _image_box(self, column: int, data: np.ndarray, color_map, levels, title: str, numbers: bool = False) -> pg.ViewBox:
         self.view.addLabel(title, row=0, col=column)
         box = self.view.addViewBox(row=1, col=column, lockAspect=True, invertY=True, enableMouse=False)
-        image = pg.ImageItem(data, axisOrder="row-major", levels=levels, colorMap=color_map)
+        image = pg.ImageItem(data, levels=levels, colorMap=color_map)
         box.addItem(image)
         if numbers:
             self._numbers(box, data)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common.mosaic import Mosaic
+from gui.common.plotting import ACTIVATIONS_LUT, on_hover, pg
 
-COLOR_MAP = pg.colormap.get("viridis")
-COLOR_LUT = COLOR_MAP.getLookupTable(nPts=256)
 BAR_BRUSH = pg.mkBrush(90, 160, 230)
 STRIP_LIMIT = 256  # vectors longer than this are shown as a strip, shorter ones as bars
 PANEL_WIDTH = 560  # the width the mosaics are first sized for, in logical pixels
@@ -55,7 +53,7 @@ class ColourBar:
     def __init__(self, layout: pg.GraphicsLayout, width: int = 12) -> None:
         box = layout.addViewBox(enableMouse=False, enableMenu=False, defaultPadding=0)
         box.setFixedWidth(width)
-        box.addItem(pg.ImageItem(np.linspace(0, 1, 256)[:, np.newaxis], axisOrder="row-major", lut=COLOR_LUT,
+        box.addItem(pg.ImageItem(np.linspace(0, 1, 256)[:, np.newaxis], lut=ACTIVATIONS_LUT,
                                  levels=(0, 1)))
         box.setRange(xRange=(0, 1), yRange=(0, 256), padding=0)
         self.axis = pg.AxisItem("right")
@@ -100,7 +98,7 @@ class StagePanel(QFrame):
         self.view.setBackground(None)
         self.view.ci.layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        self.view.scene().sigMouseMoved.connect(self._hover)
+        self._hover_proxy = on_hover(self.view.scene(), self._hover)
 
     def show_values(self, values: np.ndarray, per_map: bool) -> None:
         """Show this stage's output for the current drawing."""
@@ -118,7 +116,7 @@ class HeatMapPanel(StagePanel):
     """A stage drawn as one ImageItem with a colour bar, levels fixed per update."""
 
     def _add_image(self, parent_item) -> None:
-        self.image = pg.ImageItem(axisOrder="row-major", lut=COLOR_LUT, levels=(0, 1))
+        self.image = pg.ImageItem(lut=ACTIVATIONS_LUT, levels=(0, 1))
         parent_item.addItem(self.image)
         self.bar = ColourBar(self.view.ci)
         self._values: np.ndarray | None = None
@@ -193,12 +191,12 @@ class StripPanel(HeatMapPanel):
 
     def __init__(self, stage, parent: QWidget | None = None) -> None:
         super().__init__(stage, parent)
-        self.size = int(np.prod(stage.output_shape))
+        self.length = int(np.prod(stage.output_shape))
         plot = self.view.addPlot()
         plot.hideAxis("left")
         plot.setMouseEnabled(x=True, y=False)
-        plot.setLimits(xMin=0, xMax=self.size, yMin=0, yMax=1, minXRange=8)
-        plot.setRange(xRange=(0, self.size), yRange=(0, 1), padding=0)
+        plot.setLimits(xMin=0, xMax=self.length, yMin=0, yMax=1, minXRange=8)
+        plot.setRange(xRange=(0, self.length), yRange=(0, 1), padding=0)
         self._add_image(plot)
         self.plot = plot
         self.view.setFixedHeight(90)
@@ -208,11 +206,8 @@ class StripPanel(HeatMapPanel):
         self._show_image(self._values, levels_of(self._values))
 
     def _hover(self, scene_position: QPointF) -> None:
-        index = int(self.image.mapFromScene(scene_position).x())
-        if self._values is None or not self.plot.sceneBoundingRect().contains(scene_position) or not 0 <= index < self.size:
-            self.readout.clear()
-            return
-        self.readout.setText(f"index {index}  value {self._values[0, index]:.3f}")
+        index = _vector_index(self, int(np.floor(self.image.mapFromScene(scene_position).x())), scene_position)
+        self.readout.setText("" if index is None else f"index {index}  value {self._values[0, index]:.3f}")
 
 
 class BarsPanel(StagePanel):
@@ -220,13 +215,13 @@ class BarsPanel(StagePanel):
 
     def __init__(self, stage, parent: QWidget | None = None) -> None:
         super().__init__(stage, parent)
-        self.size = int(np.prod(stage.output_shape))
+        self.length = int(np.prod(stage.output_shape))
         plot = self.view.addPlot()
         plot.setMouseEnabled(x=True, y=False)
-        plot.setLimits(xMin=-1, xMax=self.size)
-        plot.setXRange(-1, self.size, padding=0)
+        plot.setLimits(xMin=-1, xMax=self.length)
+        plot.setXRange(-1, self.length, padding=0)
         plot.showGrid(y=True, alpha=0.2)
-        self.bars = pg.BarGraphItem(x=np.arange(self.size), height=np.zeros(self.size), width=0.8, brush=BAR_BRUSH, pen=None)
+        self.bars = pg.BarGraphItem(x=np.arange(self.length), height=np.zeros(self.length), width=0.8, brush=BAR_BRUSH, pen=None)
         plot.addItem(self.bars)
         self.plot = plot
         self.view.setFixedHeight(130)
@@ -245,15 +240,18 @@ class BarsPanel(StagePanel):
 
     def clear(self) -> None:
         self._values = None
-        self.bars.setOpts(height=np.zeros(self.size))
+        self.bars.setOpts(height=np.zeros(self.length))
         self.readout.clear()
 
     def _hover(self, scene_position: QPointF) -> None:
-        index = int(round(self.bars.mapFromScene(scene_position).x()))
-        if self._values is None or not self.plot.sceneBoundingRect().contains(scene_position) or not 0 <= index < self.size:
-            self.readout.clear()
-            return
-        self.readout.setText(f"unit {index}  value {self._values[index]:.3f}")
+        index = _vector_index(self, round(self.bars.mapFromScene(scene_position).x()), scene_position)
+        self.readout.setText("" if index is None else f"unit {index}  value {self._values[index]:.3f}")
+
+
+def _vector_index(panel: StripPanel | BarsPanel, index: int, scene_position: QPointF) -> int | None:
+    """`index`, the element under the mouse, if the mouse is over the plot and there is such an element."""
+    inside = panel.plot.sceneBoundingRect().contains(scene_position) and 0 <= index < panel.length
+    return index if inside and panel._values is not None else None
 
 
 def panel_for(stage) -> StagePanel:

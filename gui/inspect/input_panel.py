@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from gui.common.plotting import on_hover, pg
 
 THUMBNAILS = 4  # the preprocessing steps after the first (the ink: the canvas itself)
 THUMBNAIL_PIXELS = 72  # a step's image is thinned to about this many pixels a side: thumbnails are small
@@ -27,14 +28,14 @@ class InputPanel(QFrame):
         self.view.setMinimumHeight(230)
         self.box = self.view.addViewBox(row=0, col=0, colspan=THUMBNAILS, lockAspect=True, invertY=True,
                                         enableMouse=False)
-        self.image = pg.ImageItem(axisOrder="row-major", levels=(0, 1))
+        self.image = pg.ImageItem(levels=(0, 1))
         self.box.addItem(self.image)
         self.view.ci.layout.setRowStretchFactor(0, 5)
         self.steps: list[tuple[pg.ImageItem, pg.LabelItem]] = []
         for column in range(THUMBNAILS):
             box = self.view.addViewBox(row=1, col=column, lockAspect=True, invertY=True, enableMouse=False)
             box.setRange(QRectF(0, 0, 1, 1), padding=0.02)  # fixed: each image is fitted into the unit square
-            thumbnail = pg.ImageItem(axisOrder="row-major", levels=(0, 1))
+            thumbnail = pg.ImageItem(levels=(0, 1))
             box.addItem(thumbnail)
             caption = pg.LabelItem("", size="7pt", color="#888")
             self.view.addItem(caption, row=2, col=column)
@@ -43,7 +44,7 @@ class InputPanel(QFrame):
         self.readout = QLabel(" ")
         self.readout.setStyleSheet("color: gray")
         layout.addWidget(self.readout)
-        self.view.scene().sigMouseMoved.connect(self._hover)
+        self._hover_proxy = on_hover(self.view.scene(), self._hover)
         self._input: np.ndarray | None = None
 
     def set_shape(self, shape: tuple[int, int, int]) -> None:

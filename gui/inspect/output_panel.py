@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from gui.common.panels import BAR_BRUSH, cache_axes
+from gui.common.plotting import pg
 from model.inspect.verdict import verdict
 
 TOP_BRUSH = pg.mkBrush(255, 170, 40)

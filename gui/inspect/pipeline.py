@@ -10,8 +10,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from gui.inspect.output_panel import OutputPanel
 from gui.common.panels import MapsPanel, StagePanel, panel_for
+from gui.inspect.output_panel import OutputPanel
 
 
 class PipelineView(QWidget):

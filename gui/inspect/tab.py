@@ -7,9 +7,9 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSplitter, QVBoxLayout, QWidget
 
+from gui.common.map_detail import MapDetail
 from gui.inspect.canvas import Canvas
 from gui.inspect.input_panel import InputPanel
-from gui.common.map_detail import MapDetail
 from gui.inspect.pipeline import PipelineView
 
 DEFAULT_INPUT = (28, 28, 1)  # preprocessing shape until a model is loaded

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderVi
                                QTableWidgetItem, QWidget)
 
 from gui.kernels.kernel_editor import DIVERGING_COLOURS, ColourTable
-from gui.kernels.stages import GREY, LiveText
+from gui.common.plotting import GREY
+from gui.kernels.stages import LiveText
 
 CELL = 50  # pixels per number
 GREY_COLOURS = ColourTable(GREY)

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from gui.train.run import TrainRequest
-from model.nets.catalogue import ARCHITECTURE_SUMMARIES as ARCHITECTURES
 from model.data.mnist import ENV_VAR
+from model.nets.catalogue import ARCHITECTURE_SUMMARIES as ARCHITECTURES
 
 KERAS_SOURCE, LOCAL_SOURCE = 0, 1
 

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMes
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from gui.train.plots import REDRAW_MS, TrainingCurves
+from gui.train.run import TrainOutcome, TrainRun
 from gui.train.settings import TrainSettings
 from gui.train.views import ConfusionView, EpochTable, FiltersView
-from gui.train.run import TrainOutcome, TrainRun
 from gui.worker import Job, Worker
 from model.train.monitoring import batch_value, learning_notes, write_history_csv
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gui.common.mosaic import Mosaic
+from gui.common.plotting import ACTIVATIONS, pg
 from model.train.monitoring import HISTORY_COLUMNS, best_epoch
 
 GALLERY_LIMIT = 120
-COLOR_MAP = pg.colormap.get("viridis")
 
 
 def digit_icon(image: np.ndarray, size: int = 56) -> QIcon:
@@ -71,8 +70,8 @@ class _MosaicView(pg.GraphicsLayoutWidget):
         self.setMinimumWidth(250)
         self.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.box = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(COLOR_MAP)
+        self.image = pg.ImageItem()
+        self.image.setColorMap(ACTIVATIONS)
         self.box.addItem(self.image)
         self._mosaic: Mosaic | None = None
 

@@ -82,6 +82,18 @@ ONE = line((140, 40), (140, 240))
 ZERO = ellipse((140, 140), (60, 95))
 
 
+def hover(view, item, position):
+    """A real mouse move (no button held) over `position` in `item`'s pixels, sent to the view; returns
+    the position in `item`'s pixels that the mouse, on whole screen pixels, is really at."""
+    from PySide6.QtCore import QEvent
+
+    from gui.common.scripting import mouse
+
+    at = view.mapFromScene(item.mapToScene(position))
+    mouse(view.viewport(), QEvent.Type.MouseMove, (at.x(), at.y()), Qt.MouseButton.NoButton)
+    return item.mapFromScene(view.mapToScene(at))
+
+
 def test_blank_canvas_invites_drawing_and_predicts_nothing(ready):
     from model.inspect.preprocess import NOTHING_DRAWN
 
@@ -159,10 +171,12 @@ def test_clicking_a_first_layer_map_shows_its_kernel_and_input_patch(ready, qtbo
     qtbot.waitUntil(lambda: ready.findChild(MapDetail) is not None, timeout=5000)
     dialog = ready.findChild(MapDetail)
     assert dialog.windowTitle() == "conv1, map 5" and dialog.kernel_size == (3, 3)
-    dialog._hover(dialog.map_image.mapToScene(QPointF(4.5, 6.5)))
+    qtbot.waitExposed(dialog)
+    qtbot.wait(50)  # laid out
+    hover(dialog.view, dialog.map_image, QPointF(4.5, 6.5))
+    qtbot.waitUntil(lambda: dialog.readout.text().startswith("row 6, col 4: value "), timeout=2000)
     patch = dialog.patch_box.addedItems[0].image
     assert np.array_equal(patch, ready.draw.model_input[6:9, 4:7, 0])
-    assert dialog.readout.text().startswith("row 6, col 4: value ")
     dialog.close()
 
 
@@ -334,11 +348,16 @@ def test_hovering_maps_and_vectors_reads_out_values(ready, qtbot):
     maps = next(p for p in ready.pipeline.panels if isinstance(p, MapsPanel) and p.mosaic.channels > 1)
     cell_row, cell_col = divmod(3, maps.mosaic.columns)  # channel 3, pixel (1, 2) of its map
     top, left = cell_row * (maps.mosaic.height + 1), cell_col * (maps.mosaic.width + 1)
-    maps._hover(maps.image.mapToScene(QPointF(left + 2.5, top + 1.5)))
-    assert maps.readout.text().startswith("map 3  row 1, col 2  value ")
+    hover(maps.view, maps.image, QPointF(left + 2.5, top + 1.5))
+    qtbot.waitUntil(lambda: maps.readout.text().startswith("map 3  row 1, col 2  value "), timeout=2000)
     strip = next(p for p in ready.pipeline.panels if isinstance(p, StripPanel))
-    strip._hover(strip.image.mapToScene(QPointF(10.5, 0.5)))
-    assert strip.readout.text().startswith("index 10  value ")
+    ready.pipeline.scroll.ensureWidgetVisible(strip)  # panels out of view are brought up to date when shown
+    qtbot.waitUntil(lambda: strip._values is not None, timeout=2000)
+    qtbot.wait(100)  # laid out at its new place
+    values = ready.draw.inspection.layers[ready.pipeline.panels.index(strip)].values.reshape(-1)
+    index = int(hover(strip.view, strip.image, QPointF(10.5, 0.5)).x())  # 5,408 values: a screen pixel spans several
+    qtbot.waitUntil(lambda: strip.readout.text().startswith(f"index {index}  value "), timeout=2000)
+    assert strip.readout.text() == f"index {index}  value {values[index]:.3f}"
 
 
 def test_levels_per_map_toggle_rescales_every_map(ready, qtbot):
@@ -430,7 +449,7 @@ def test_models_of_other_architectures_and_input_shapes(ready, qtbot, tmp_path):
         ready.use_model(build("cnn_small"))
     shapes = [panel.stage.output_shape for panel in ready.pipeline.panels]
     assert shapes == [(28, 28, 1), (26, 26, 32), (26, 26, 32), (13, 13, 32), (5408,), (128,), (128,)]
-    assert ready.pipeline.panels[4].size == 5408
+    assert ready.pipeline.panels[4].length == 5408
 
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.Conv2D(4, 3, activation="relu", name="colour_conv")(inputs)
