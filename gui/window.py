@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         if self._test_images is None:
             self._offer_download()
             return
-        self.draw.show_digit(*self._random_sample())
+        self.draw.show_digit(*self._random_sample(), as_given=True)
 
     def _sample_for_kernels(self) -> None:
         """A random MNIST test digit on the Kernels tab; with no local copy, offer to download."""
@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
 
     def show_training_image(self, image: np.ndarray, label: int) -> None:
         """An image from the Train tab on the canvas, and the Draw & Inspect tab in front."""
-        self.draw.show_digit(image, f"From training: true label {label}")
+        self.draw.show_digit(image, f"From training: true label {label}", as_given=True)
         self.tabs.setCurrentWidget(self.draw)
 
     def _test_set(self, images, labels, source: str) -> None:

@@ -53,6 +53,7 @@ class PipelineView(QWidget):
         bar.rangeChanged.connect(self._update_visible)
         self.scroll.viewport().installEventFilter(self)
         self._set_content(QWidget())
+        self.per_map.toggled.connect(lambda: self._show(self._inspection))  # re-level the arrays it has
 
     def set_stages(self, name: str, stages, classes: int) -> None:
         """Build one panel per stage (the last, the output, is the pinned output panel)."""

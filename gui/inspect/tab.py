@@ -46,7 +46,6 @@ class DrawInspectTab(QWidget):
         self.input_panel = InputPanel()
         self.pipeline = PipelineView()
         self.pipeline.mapClicked.connect(self.open_map)
-        self.pipeline.per_map.toggled.connect(self._schedule)
         self.waiting_message = LOADING  # what the pipeline says while there is no model
         self.pipeline.clear(LOADING)
 
@@ -80,6 +79,8 @@ class DrawInspectTab(QWidget):
         self._timer.timeout.connect(self.refresh)
         self.canvas.changed.connect(self._schedule)
         self.canvas.changed.connect(self._forget_caption)
+        self.canvas.changed.connect(self._forget_source)
+        self._source: tuple[np.ndarray, bool] | None = None  # an image on the canvas, untouched: (pixels, as given)
 
     def set_inspector(self, inspector) -> None:
         """Show `inspector`'s model: rebuild the pipeline and classify what is drawn."""
@@ -88,18 +89,22 @@ class DrawInspectTab(QWidget):
         self.input_panel.set_shape(inspector.input_shape)
         self.refresh()
 
-    def show_digit(self, image: np.ndarray, caption: str) -> None:
-        """Put an image (ink bright) on the canvas, with a caption such as its true label."""
+    def show_digit(self, image: np.ndarray, caption: str, as_given: bool = False) -> None:
+        """Put an image (ink bright) on the canvas, with a caption such as its true label. Until it is
+        drawn on, the model reads the image itself, not the canvas's copy of it: at its own resolution,
+        and, `as_given` (a data set's digit), with no preprocessing when it has the model's input size."""
         self.canvas.set_ink(image)
+        self._source = (image, as_given)
         self.sample_note.setText(caption)
 
     def refresh(self) -> None:
         """Run the current drawing through preprocessing and the model, and update every panel."""
-        from model.inspect.preprocess import preprocess  # scipy: imported on the first drawing, not at start-up
+        from model.inspect.preprocess import as_given as given, preprocess  # scipy: imported on the first drawing, not at start-up
 
         self._timer.stop()
         shape = self.inspector.input_shape if self.inspector is not None else DEFAULT_INPUT
-        prepared = preprocess(self.canvas.pixels(), shape)
+        image, as_given = self._source or (self.canvas.pixels(), False)
+        prepared = (as_given and given(image, shape)) or preprocess(image, shape)
         self.input_panel.show_input(prepared.model_input, prepared.steps)
         self.model_input = prepared.model_input
         self.inspection = None
@@ -131,6 +136,9 @@ class DrawInspectTab(QWidget):
     def render_view(self) -> QPixmap:
         """The canvas column beside the whole pipeline, as one picture."""
         return side_by_side([self.left.grab(), *self.pipeline.render_all()], self.palette().window().color())
+
+    def _forget_source(self) -> None:
+        self._source = None  # drawn on or cleared (a new image is set just after the canvas says it changed)
 
     def _forget_caption(self) -> None:
         if self.canvas.is_blank:

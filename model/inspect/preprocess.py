@@ -263,3 +263,15 @@ def _centre_by_mass(scaled: np.ndarray, height: int, width: int) -> np.ndarray:
     moved = np.zeros_like(frame)
     moved[rows[0] + dy:rows[-1] + dy + 1, cols[0] + dx:cols[-1] + dx + 1] = frame[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     return moved
+
+
+def as_given(image: np.ndarray, input_shape: tuple[int, ...]) -> Preprocessed | None:
+    """`image` (2-D, uint8 or 0..1, bright ink) fed to the model exactly as it is, as a data set's own
+    digit should be: None when its size is not the model's input size."""
+    height, width, channels = _target_shape(input_shape)
+    if image.ndim != 2 or image.shape != (height, width):
+        return None
+    values = np.asarray(image, np.float32)
+    values = values / 255.0 if image.dtype == np.uint8 else values
+    steps = [Step("ink", values), Step("as given (no preprocessing)", values)]
+    return Preprocessed(np.repeat(values[..., np.newaxis], channels, axis=2), steps)

@@ -275,13 +275,21 @@ def test_image_file_goes_on_the_canvas_and_through_the_pipeline(ready, qtbot, tm
     assert prediction(ready) == "1"
 
 
-def test_sample_button_loads_an_mnist_digit_with_its_label(ready, qtbot, mnist_path):
+def test_sample_button_loads_an_mnist_digit_with_its_label(ready, qtbot, mnist):
     button = ready.draw.sample_button
     qtbot.waitUntil(button.isEnabled, timeout=LOAD_TIMEOUT_MS)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     settle(ready, qtbot)
-    assert "true label" in ready.draw.sample_note.text()
-    assert prediction(ready) != ""
+    caption = ready.draw.sample_note.text()  # "MNIST test digit #1234: true label 7"
+    index = int(caption.split("#")[1].split(":")[0])
+    assert caption.endswith(f"true label {mnist.y_test[index]}") and prediction(ready) != ""
+    # The model reads the test digit itself, not the canvas's 280 px copy of it.
+    given = np.round(ready.draw.model_input[..., 0] * 255).astype(np.uint8)
+    assert np.array_equal(given, mnist.x_test[index])
+    assert ready.draw.input_panel.steps[0][1].text == "as given (no preprocessing)"
+    draw(ready, qtbot, line((20, 20), (60, 60)))  # drawn on: preprocessed from the canvas again
+    assert not (np.round(ready.draw.model_input[..., 0] * 255) == given).all()
+    assert ready.draw.input_panel.steps[0][1].text != "as given (no preprocessing)"
 
 
 def test_save_view_writes_the_whole_pipeline(ready, qtbot, tmp_path):
@@ -363,14 +371,18 @@ def test_hovering_maps_and_vectors_reads_out_values(ready, qtbot):
 def test_levels_per_map_toggle_rescales_every_map(ready, qtbot):
     draw(ready, qtbot, ZERO)
     conv = ready.pipeline.panels[1]
-    ready.pipeline.per_map.setChecked(True)
-    settle(ready, qtbot)
+    inspection = ready.draw.inspection
+    layer_wide = conv.image.image.copy()
+    qtbot.mouseClick(ready.pipeline.per_map, Qt.MouseButton.LeftButton)
     try:
+        assert ready.pipeline.per_map.isChecked()
+        assert ready.draw.inspection is inspection  # the arrays it has, re-levelled: the model did not run again
         assert conv.image.levels.tolist() == [0.0, 1.0]
         assert np.nanmax(conv.image.image) == pytest.approx(1.0)
+        assert not np.allclose(conv.image.image, layer_wide, equal_nan=True)
     finally:
-        ready.pipeline.per_map.setChecked(False)
-        settle(ready, qtbot)
+        qtbot.mouseClick(ready.pipeline.per_map, Qt.MouseButton.LeftButton)
+    assert np.allclose(conv.image.image, layer_wide, equal_nan=True)
 
 
 def test_dropping_an_image_file_on_the_canvas_opens_it(ready, qtbot, tmp_path):
