@@ -82,9 +82,32 @@ ONE = line((140, 40), (140, 240))
 ZERO = ellipse((140, 140), (60, 95))
 
 
+def show_panel(window, qtbot, panel) -> None:
+    """Scroll `panel` into view and wait until it is laid out there and up to date."""
+    window.pipeline.scroll.ensureWidgetVisible(panel)
+    index = window.pipeline.panels.index(panel)
+    qtbot.waitUntil(lambda: index in window.pipeline.visible_panels() and index not in window.pipeline._stale,
+                    timeout=2000)
+    qtbot.wait(100)  # the scroll area settles
+
+
+def hover_until(qtbot, view, item, position, shown):
+    """Real mouse moves (no button held) over `position` in `item`'s pixels, sent to the view, until
+    `shown(at)` (a move Qt makes up after a scroll can land elsewhere first); `at` is the position in
+    `item`'s pixels that the mouse, on whole screen pixels, is really at. Returns it."""
+    at = []
+
+    def moved_and_shown() -> bool:
+        at[:] = [hover(view, item, position)]
+        qtbot.wait(30)  # past the hover rate limit
+        return shown(at[0])
+
+    qtbot.waitUntil(moved_and_shown, timeout=3000)
+    return at[0]
+
+
 def hover(view, item, position):
-    """A real mouse move (no button held) over `position` in `item`'s pixels, sent to the view; returns
-    the position in `item`'s pixels that the mouse, on whole screen pixels, is really at."""
+    """One real mouse move over `position` in `item`'s pixels; returns where it really is in them."""
     from PySide6.QtCore import QEvent
 
     from gui.common.scripting import mouse
@@ -173,8 +196,8 @@ def test_clicking_a_first_layer_map_shows_its_kernel_and_input_patch(ready, qtbo
     assert dialog.windowTitle() == "conv1, map 5" and dialog.kernel_size == (3, 3)
     qtbot.waitExposed(dialog)
     qtbot.wait(50)  # laid out
-    hover(dialog.view, dialog.map_image, QPointF(4.5, 6.5))
-    qtbot.waitUntil(lambda: dialog.readout.text().startswith("row 6, col 4: value "), timeout=2000)
+    hover_until(qtbot, dialog.view, dialog.map_image, QPointF(4.5, 6.5),
+                lambda at: dialog.readout.text().startswith("row 6, col 4: value "))
     patch = dialog.patch_box.addedItems[0].image
     assert np.array_equal(patch, ready.draw.model_input[6:9, 4:7, 0])
     dialog.close()
@@ -356,21 +379,21 @@ def test_hovering_maps_and_vectors_reads_out_values(ready, qtbot):
     maps = next(p for p in ready.pipeline.panels if isinstance(p, MapsPanel) and p.mosaic.channels > 1)
     cell_row, cell_col = divmod(3, maps.mosaic.columns)  # channel 3, pixel (1, 2) of its map
     top, left = cell_row * (maps.mosaic.height + 1), cell_col * (maps.mosaic.width + 1)
-    hover(maps.view, maps.image, QPointF(left + 2.5, top + 1.5))
-    qtbot.waitUntil(lambda: maps.readout.text().startswith("map 3  row 1, col 2  value "), timeout=2000)
+    show_panel(ready, qtbot, maps)
+    hover_until(qtbot, maps.view, maps.image, QPointF(left + 2.5, top + 1.5),
+                lambda at: maps.readout.text().startswith("map 3  row 1, col 2  value "))
     strip = next(p for p in ready.pipeline.panels if isinstance(p, StripPanel))
-    ready.pipeline.scroll.ensureWidgetVisible(strip)  # panels out of view are brought up to date when shown
-    qtbot.waitUntil(lambda: strip._values is not None, timeout=2000)
-    qtbot.wait(100)  # laid out at its new place
+    show_panel(ready, qtbot, strip)
     values = ready.draw.inspection.layers[ready.pipeline.panels.index(strip)].values.reshape(-1)
-    index = int(hover(strip.view, strip.image, QPointF(10.5, 0.5)).x())  # 5,408 values: a screen pixel spans several
-    qtbot.waitUntil(lambda: strip.readout.text().startswith(f"index {index}  value "), timeout=2000)
-    assert strip.readout.text() == f"index {index}  value {values[index]:.3f}"
+    at = hover_until(qtbot, strip.view, strip.image, QPointF(10.5, 0.5),  # a screen pixel spans several of 5,408 values
+                     lambda at: strip.readout.text().startswith(f"index {int(at.x())}  value "))
+    assert strip.readout.text() == f"index {int(at.x())}  value {values[int(at.x())]:.3f}"
 
 
 def test_levels_per_map_toggle_rescales_every_map(ready, qtbot):
     draw(ready, qtbot, ZERO)
     conv = ready.pipeline.panels[1]
+    show_panel(ready, qtbot, conv)
     inspection = ready.draw.inspection
     layer_wide = conv.image.image.copy()
     qtbot.mouseClick(ready.pipeline.per_map, Qt.MouseButton.LeftButton)
