@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("images", nargs="+", metavar="IMAGE")
     classify.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
     classify.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_spec_options(classify)
     classify.set_defaults(run=_run_classify)
 
     train = commands.add_parser("train", help="train a model on MNIST")
@@ -57,8 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="show a model's data-flow table")
     inspect.add_argument("image", nargs="?", metavar="IMAGE")
     inspect.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
+    _add_spec_options(inspect)
     inspect.set_defaults(run=_run_inspect)
     return parser
+
+
+def _add_spec_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--preprocess", choices=("digit", "photo"),
+                         help="digit: MNIST-style (ink found, cropped, centred); photo: plain resize "
+                              "(default: digit for 28x28 grey models, photo otherwise)")
+    command.add_argument("--labels", metavar="FILE",
+                         help="class names, one per line ('0 cats' as Teachable Machine writes, or plain names)")
 
 
 def _positive_int(text: str) -> int:
@@ -86,22 +96,34 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run_app(model_path=args.model)
 
 
-def _load_inspector(path: str | None):
-    from model.inspection import Inspector
-    from model.store import load_model
+def _load_inspector(args: argparse.Namespace):
+    """The Inspector of --model, its spec from the file, --labels and --preprocess; None after a message."""
+    from model.inspection import Inspector, UnusableModelError
+    from model.labels import LabelsError
+    from model.spec import spec_for
+    from model.store import SHIPPED_MODEL, ModelFileError, load_model, read_info
 
-    return Inspector(load_model(path))
+    try:
+        model = load_model(args.model)
+        spec = spec_for(model, read_info(args.model), args.model or SHIPPED_MODEL, args.labels, args.preprocess)
+        return Inspector(model, spec)
+    except (ModelFileError, UnusableModelError, LabelsError) as exc:
+        _fail(str(exc))
+        return None
+
+
+def _blank_message(inspector, name: str) -> str:
+    if inspector.spec.preprocessing == "digit":
+        return f"{name}: no digit found (the image is blank)."
+    return f"{name}: the image is one flat colour; there is nothing to classify."
 
 
 def _run_classify(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
-    from model.inspection import UnusableModelError
-    from model.store import ModelFileError
 
-    try:
-        inspector = _load_inspector(args.model)
-    except (ModelFileError, UnusableModelError) as exc:
-        return _fail(str(exc))
+    inspector = _load_inspector(args)
+    if inspector is None:
+        return 2
     status = 0
     for name in args.images:
         try:
@@ -111,14 +133,15 @@ def _run_classify(args: argparse.Namespace) -> int:
             status = 1
             continue
         if inspection is None:
-            print(f"digit-lens: {name}: no digit found (the image is blank).", file=sys.stderr)
+            print(f"digit-lens: {_blank_message(inspector, name)}", file=sys.stderr)
             status = 1
             continue
         if args.json:
-            print(_json_line({"file": name, "digit": inspection.digit, "confidence": inspection.confidence,
+            digit = {"digit": inspection.digit} if inspector.spec.is_digit_model else {}
+            print(_json_line({"file": name, "label": inspection.label, **digit, "confidence": inspection.confidence,
                               "probabilities": [float(p) for p in inspection.probabilities]}), flush=True)
         else:
-            print(f"{name}: {inspection.digit} ({inspection.confidence:.1%})", flush=True)
+            print(f"{name}: {inspection.label} ({inspection.confidence:.1%})", flush=True)
     return status
 
 
@@ -217,14 +240,16 @@ class _EpochTable:
 
 def _run_inspect(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
-    from model.inspection import UnusableModelError
-    from model.store import ModelFileError
+    from model.spec import PREPROCESSING
 
-    try:
-        inspector = _load_inspector(args.model)
-    except (ModelFileError, UnusableModelError) as exc:
-        return _fail(str(exc))
+    inspector = _load_inspector(args)
+    if inspector is None:
+        return 2
+    spec = inspector.spec
     print(f"{inspector.name}: {inspector.parameter_count:,} parameters")
+    print(f"input: {'x'.join(map(str, spec.input_shape))}, values {spec.value_range}; "
+          f"preprocessing: {PREPROCESSING[spec.preprocessing]}")
+    print(f"classes ({spec.num_classes}): {', '.join(spec.class_names)}" + (f"\n{spec.describe_output()}" if spec.binary else ""))
     width = max(len(stage.name) for stage in inspector.stages)
     shapes = max(len(stage.shape_text) for stage in inspector.stages)
     for stage in inspector.stages:
@@ -241,7 +266,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     if inspection is None:
         print(prepared.message)
         return 1
-    print(f"Prediction: {inspection.digit} ({inspection.confidence:.1%})")
+    print(f"Prediction: {inspection.label} ({inspection.confidence:.1%})")
     return 0
 
 

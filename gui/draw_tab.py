@@ -12,7 +12,6 @@ from gui.input_panel import InputPanel
 from gui.map_detail import MapDetail
 from gui.pipeline import PipelineView
 
-DEFAULT_INPUT = (28, 28, 1)  # preprocessing shape until a model is loaded
 LOADING = "Loading model… what you draw is classified as soon as it is ready."
 
 
@@ -84,7 +83,7 @@ class DrawInspectTab(QWidget):
     def set_inspector(self, inspector) -> None:
         """Show `inspector`'s model: rebuild the pipeline and classify what is drawn."""
         self.inspector = inspector
-        self.pipeline.set_stages(inspector.name, inspector.stages, inspector.num_classes)
+        self.pipeline.set_stages(inspector.name, inspector.stages, inspector.spec.class_names)
         self.input_panel.set_shape(inspector.input_shape)
         self.refresh()
 
@@ -96,10 +95,13 @@ class DrawInspectTab(QWidget):
     def refresh(self) -> None:
         """Run the current drawing through preprocessing and the model, and update every panel."""
         from model.preprocess import preprocess  # scipy: imported on the first drawing, not at start-up
+        from model.spec import DIGIT_SHAPE  # the preprocessing until a model is loaded
 
         self._timer.stop()
-        shape = self.inspector.input_shape if self.inspector is not None else DEFAULT_INPUT
-        prepared = preprocess(self.canvas.pixels(), shape)
+        if self.inspector is None:
+            prepared = preprocess(self.canvas.pixels(), DIGIT_SHAPE)
+        else:
+            prepared = self.inspector.preprocess(self.canvas.pixels())
         self.input_panel.show_input(prepared.model_input, prepared.steps)
         self.model_input = prepared.model_input
         self.inspection = None

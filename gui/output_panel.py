@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -33,6 +35,7 @@ class OutputPanel(QFrame):
         font.setBold(True)
         self.prediction.setFont(font)
         self.prediction.setMinimumHeight(110)
+        self.prediction.setWordWrap(True)
         self.confidence = QLabel()
         self.confidence.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.confidence.setWordWrap(True)
@@ -50,15 +53,20 @@ class OutputPanel(QFrame):
         layout.addWidget(self.chart, 1)
         self.set_stage(None, 10)
 
-    def set_stage(self, stage, classes: int) -> None:
-        """Label the panel with the model's output stage and size the chart for `classes`."""
+    def set_stage(self, stage, classes: int | Sequence[str]) -> None:
+        """Label the panel with the model's output stage and size the chart for `classes` (a count, or names)."""
+        self.names = [str(i) for i in range(classes)] if isinstance(classes, int) else [str(n) for n in classes]
+        classes = len(self.names)
         if stage is not None:
             self.title.setText(f"<b>{stage.name}</b> &nbsp;<span style='color:gray'>{stage.kind}</span>"
                                f" &nbsp; {stage.shape_text.replace('->', '&rarr;')}")
             self.description.setText(stage.description)
         self.classes = classes
         self.chart.setXRange(-0.6, classes - 0.4, padding=0)
-        self.chart.getAxis("bottom").setTicks([[(i, str(i)) for i in range(classes)]])
+        self.chart.getAxis("bottom").setTicks([[(i, _tick(name)) for i, name in enumerate(self.names)]])
+        font = self.prediction.font()
+        font.setPointSize(64 if max(map(len, self.names)) <= 2 else 28)  # a digit large; a name still fits
+        self.prediction.setFont(font)
         self.clear()
 
     def show_probabilities(self, probabilities: np.ndarray) -> None:
@@ -67,7 +75,7 @@ class OutputPanel(QFrame):
         brushes = [BAR_BRUSH] * self.classes
         brushes[top] = TOP_BRUSH
         self.bars.setOpts(height=probabilities, brushes=brushes)
-        self.prediction.setText(str(top))
+        self.prediction.setText(self.names[top])
         self.confidence.setText(f"{probabilities[top]:.1%} confident")
 
     def clear(self, message: str = "") -> None:
@@ -75,3 +83,8 @@ class OutputPanel(QFrame):
         self.bars.setOpts(x=np.arange(self.classes), height=np.zeros(self.classes), brushes=[BAR_BRUSH] * self.classes)
         self.prediction.setText("")
         self.confidence.setText(message)
+
+
+def _tick(name: str, longest: int = 10) -> str:
+    """A class name short enough for the chart's axis (the prediction shows it whole)."""
+    return name if len(name) <= longest else name[:longest - 1] + "…"

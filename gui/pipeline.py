@@ -43,8 +43,8 @@ class PipelineView(QWidget):
         self.panels: list[StagePanel] = []
         self._set_content(QWidget())
 
-    def set_stages(self, name: str, stages, classes: int) -> None:
-        """Build one panel per stage (the last, the output, is the pinned output panel)."""
+    def set_stages(self, name: str, stages, classes) -> None:
+        """Build one panel per stage (the last, the output, is the pinned output panel); `classes`: names or a count."""
         self.heading.setText(f"<b>{name}</b> &nbsp;— {len(stages)} stages, input to output")
         content = QWidget()
         column = QVBoxLayout(content)

@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
             from model.store import read_info
 
             self._pending_info = read_info(self._model_path)
-            self._request = self.loader.load(self._model_path)
+            self._request = self.loader.load(self._model_path, self._pending_info)
             self.loader.find_test_set()
         if self.train is not None:
             return
@@ -127,13 +127,13 @@ class MainWindow(QMainWindow):
 
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self._pending_info = read_info(path)
-        self._request = self.loader.load(str(path))
+        self._request = self.loader.load(str(path), self._pending_info)
 
     def use_model(self, model, info: dict | None = None) -> None:
         """Inspect an in-memory keras.Model (from the Train tab); `info` as a saved model would carry."""
         self.statusBar().showMessage(f"Preparing {model.name}…")
         self._pending_info = dict(info or {})
-        self._request = self.loader.load(model)
+        self._request = self.loader.load(model, self._pending_info)
 
     def _loaded(self, request: int, inspector) -> None:
         if request != self._request:
@@ -176,8 +176,11 @@ class MainWindow(QMainWindow):
         if inspector is None:
             return
         text = f"{inspector.name} · {inspector.parameter_count:,} parameters"
+        if not inspector.spec.is_digit_model:
+            text += f" · classes: {_names_summary(inspector.spec.class_names)}"
         if math.isfinite(self._accuracy):
-            text += f" · {self._accuracy:.2%} on the 10,000 MNIST test digits"
+            on = self._model_info.get("test_set", "the 10,000 MNIST test digits")
+            text += f" · {self._accuracy:.2%} on {on}"
         can_measure = not math.isfinite(self._accuracy) and self.loader.can_measure(inspector)
         self.model_info.setText(text)
         self.measure_button.setVisible(can_measure)
@@ -340,6 +343,12 @@ class MainWindow(QMainWindow):
         for worker in (self.worker, self.images):
             worker.shutdown()
         super().closeEvent(event)
+
+
+def _names_summary(names, shown: int = 4) -> str:
+    """The first few class names and how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _read_ink(path: str | Path) -> np.ndarray:

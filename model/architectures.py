@@ -88,8 +88,6 @@ def build(name: str) -> keras.Model:
 def describe_layer(layer: keras.layers.Layer) -> str:
     """One line, in our own words, on what the layer does to the data."""
     kind = type(layer).__name__
-    if kind == "InputLayer":
-        return "The 28x28 grey image the model receives, one value per pixel from 0 (paper) to 1 (ink)."
     if kind == "Conv2D":
         kh, kw = layer.kernel_size
         return (f"Slides {layer.filters} learned {kh}x{kw} filters over the image; each map lights up "

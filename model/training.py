@@ -15,6 +15,7 @@ import tensorflow as tf
 from model.augment import augment_batch
 from model.control import TrainingControl
 from model.data import Mnist, to_model_input
+from model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -210,10 +211,11 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,
-             input_scale: float = 1.0) -> tuple[float, np.ndarray]:
-    """Accuracy on uint8 images and the predicted class of each (inputs 0..1, times `input_scale`)."""
-    probabilities = model.predict(to_model_input(images) * input_scale, batch_size=batch_size, verbose=0)
-    predicted = probabilities.argmax(axis=1)
+             spec: ModelSpec | None = None) -> tuple[float, np.ndarray]:
+    """Accuracy on uint8 images and the predicted class of each (inputs 0..1, brought to `spec`'s value range)."""
+    inputs = to_model_input(images)
+    outputs = model.predict(inputs if spec is None else spec.to_model_values(inputs), batch_size=batch_size, verbose=0)
+    predicted = outputs.argmax(axis=1) if spec is None else spec.predicted_classes(outputs)
     return float((predicted == labels).mean()), predicted
 
 
