@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from gui.canvas import Canvas
 from gui.input_panel import InputPanel
@@ -40,6 +40,13 @@ class DrawInspectTab(QWidget):
         self.sample_button = QPushButton("Sample")
         self.sample_button.setEnabled(False)
         self.sample_button.setToolTip("Looking for the MNIST test digits…")
+        self.preprocessing = QComboBox(objectName="preprocessing")
+        self.preprocessing.addItem("Digit: ink found, cropped, centred (MNIST)", "digit")
+        self.preprocessing.addItem("Photo: plain resize, no crop", "photo")
+        self.preprocessing.setToolTip("How a drawing or picture becomes the model's input. Digit models get digit "
+                                      "preprocessing; other models get photo preprocessing.")
+        self.preprocessing.activated.connect(lambda index: self.set_preprocessing(self.preprocessing.itemData(index)))
+        self.picture = None  # the picture last opened or pasted (gui.pictures.Picture)
         self.sample_note = QLabel(" ")
         self.sample_note.setStyleSheet("color: gray")
         self.input_panel = InputPanel()
@@ -61,6 +68,10 @@ class DrawInspectTab(QWidget):
         for button in (self.undo_button, self.clear_button, self.sample_button):
             buttons.addWidget(button)
         column.addLayout(buttons)
+        preprocessing_row = QHBoxLayout()
+        preprocessing_row.addWidget(QLabel("Preprocessing"))
+        preprocessing_row.addWidget(self.preprocessing, 1)
+        column.addLayout(preprocessing_row)
         column.addWidget(self.sample_note)
         column.addWidget(self.input_panel, 2)
         self.left = left
@@ -84,11 +95,34 @@ class DrawInspectTab(QWidget):
         """Show `inspector`'s model: rebuild the pipeline and classify what is drawn."""
         self.inspector = inspector
         self.pipeline.set_stages(inspector.name, inspector.stages, inspector.spec.class_names)
-        self.input_panel.set_shape(inspector.input_shape)
+        self.input_panel.set_spec(inspector.spec)
+        self.preprocessing.setCurrentIndex(self.preprocessing.findData(inspector.spec.preprocessing))
+        if self.picture is not None and not self.canvas.is_blank:
+            self._show_picture_as(inspector.spec.preprocessing)
         self.refresh()
+
+    def set_preprocessing(self, kind: str) -> None:
+        """Switch the loaded model's preprocessing ("digit" or "photo"); an opened picture is shown accordingly."""
+        if self.inspector is None or self.inspector.spec.preprocessing == kind:
+            return
+        self.inspector.set_preprocessing(kind)
+        self.set_inspector(self.inspector)
+
+    def show_picture(self, picture) -> None:
+        """An opened or pasted picture on the canvas: as it is for photo preprocessing, its ink for digits."""
+        self.picture = picture
+        self._show_picture_as(self.inspector.spec.preprocessing if self.inspector is not None else "digit")
+        self.sample_note.setText(picture.name)
+
+    def _show_picture_as(self, kind: str) -> None:
+        if kind == "photo":
+            self.canvas.set_photo(self.picture.photo)
+        else:
+            self.canvas.set_ink(self.picture.ink)
 
     def show_digit(self, image: np.ndarray, caption: str) -> None:
         """Put an image (ink bright) on the canvas, with a caption such as its true label."""
+        self.picture = None
         self.canvas.set_ink(image)
         self.sample_note.setText(caption)
 
@@ -99,9 +133,9 @@ class DrawInspectTab(QWidget):
 
         self._timer.stop()
         if self.inspector is None:
-            prepared = preprocess(self.canvas.pixels(), DIGIT_SHAPE)
+            prepared = preprocess(self.canvas.source(), DIGIT_SHAPE)
         else:
-            prepared = self.inspector.preprocess(self.canvas.pixels())
+            prepared = self.inspector.preprocess(self.canvas.source())
         self.input_panel.show_input(prepared.model_input, prepared.steps)
         self.model_input = prepared.model_input
         self.inspection = None

@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from gui.colour_mosaic import colour_mosaic
 from gui.mosaic import Mosaic
 from model.monitoring import HISTORY_COLUMNS, best_epoch
 
@@ -87,6 +88,13 @@ class _MosaicView(pg.GraphicsLayoutWidget):
         levels = (0.0, 1.0) if per_map else (float(np.min(values)), float(np.max(values)) + 1e-9)
         self.image.setImage(tiles, autoLevels=False, levels=levels)
 
+    def show_colour(self, tiles: np.ndarray) -> None:
+        """Show (n, h, w, 3) colour tiles in 0..1 as they are."""
+        picture = colour_mosaic(tiles)
+        self._mosaic = None
+        self.box.setRange(QRectF(0, 0, picture.shape[1], picture.shape[0]), padding=0)
+        self.image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
+
 
 class FiltersView(QWidget):
     """The first layer's weights and the probe digit's feature maps, as coloured image grids."""
@@ -98,7 +106,7 @@ class FiltersView(QWidget):
         self.maps_title = QLabel("<b>Feature maps of the probe digit</b>")
         self.maps = _MosaicView("trainFeatureMaps")
         self.no_maps = QLabel("This architecture has no convolution: each tile above is one dense unit's "
-                              "weights over the 28x28 image.", wordWrap=True, visible=False)
+                              "weights over the image.", wordWrap=True, visible=False)
         self.caption = QLabel("Start training to watch the filters form.", wordWrap=True)
         self.caption.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
@@ -111,7 +119,10 @@ class FiltersView(QWidget):
     def show_snapshot(self, snapshot) -> None:
         self.updates += 1
         self.filters_title.setText(f"<b>First-layer weights</b> ({snapshot.layer})")
-        self.filters.show_tiles(np.moveaxis(snapshot.filters, 0, -1), per_map=True)
+        if snapshot.filters.ndim == 4:  # a colour model's first layer: each filter in the colours it seeks
+            self.filters.show_colour(snapshot.filters)
+        else:
+            self.filters.show_tiles(np.moveaxis(snapshot.filters, 0, -1), per_map=True)
         has_maps = snapshot.maps is not None
         self.maps.setVisible(has_maps)
         self.no_maps.setVisible(not has_maps)

@@ -192,14 +192,30 @@ class MainWindow(QMainWindow):
     def open_image(self, path: str | Path) -> None:
         """Read an image file in the background and put it on the canvas; a bad file changes nothing."""
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        self.images.submit(lambda job: _read_ink(path), lambda ink: self._image_read(ink, Path(path).name),
-                           lambda message: self._image_failed(message))
+        from gui.pictures import read_picture
 
-    def _image_read(self, ink: np.ndarray, name: str) -> None:
+        self.images.submit(lambda job: read_picture(path), self._image_read, self._image_failed)
+
+    def paste(self) -> None:
+        """Edit > Paste: an image on the clipboard (or a copied image file) goes on the canvas."""
+        from gui.pictures import picture_from_qimage
+
+        mime = QGuiApplication.clipboard().mimeData()
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+        if files and Path(files[0]).suffix.lower() in IMAGE_SUFFIXES:
+            self.open_image(files[0])
+        elif mime.hasImage():
+            image = QGuiApplication.clipboard().image()
+            self.statusBar().showMessage("Pasting…")
+            self.images.submit(lambda job: picture_from_qimage(image), self._image_read, self._image_failed)
+        else:
+            self.show_message("Nothing to paste", "The clipboard holds no image: copy a picture or an image file first.")
+
+    def _image_read(self, picture) -> None:
         self.statusBar().clearMessage()
-        self.draw.show_digit(ink, name)
+        self.draw.show_picture(picture)
         self.tabs.setCurrentWidget(self.draw)
-        self.imageOpened.emit(name)
+        self.imageOpened.emit(picture.name)
 
     def _image_failed(self, message: str) -> None:
         self.statusBar().clearMessage()
@@ -300,6 +316,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
         edit_menu = self.menuBar().addMenu("&Edit")
+        self._action(edit_menu, "&Paste image", QKeySequence.StandardKey.Paste, self.paste)
         self._action(edit_menu, "&Undo stroke", QKeySequence.StandardKey.Undo, self.canvas.undo)
         clear = self._action(edit_menu, "&Clear canvas", QKeySequence("Esc"), self.canvas.clear)
         clear.setShortcuts([QKeySequence("Esc"), QKeySequence.StandardKey.Delete])
@@ -349,11 +366,3 @@ def _names_summary(names, shown: int = 4) -> str:
     """The first few class names and how many more."""
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
-
-
-def _read_ink(path: str | Path) -> np.ndarray:
-    """The ink of an image file (the first preprocessing step), for the canvas; runs on the images worker."""
-    from model.images import load_image
-    from model.preprocess import preprocess
-
-    return preprocess(load_image(path)).steps[0].image

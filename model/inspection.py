@@ -137,8 +137,10 @@ class Inspector:
 
 
 def input_patch(model_input: np.ndarray, row: int, col: int, size: int) -> np.ndarray:
-    """The size x size window of the input that a stride-1 'valid' convolution saw for output (row, col)."""
-    return np.asarray(model_input)[row:row + size, col:col + size, 0]
+    """The size x size window of the input that a stride-1 'valid' convolution saw for output (row, col):
+    (size, size) for a grey input, (size, size, 3) for a colour one."""
+    patch = np.asarray(model_input)[row:row + size, col:col + size]
+    return patch[..., 0] if patch.shape[2] == 1 else patch
 
 
 def _stage(layer: keras.layers.Layer) -> Stage:
