@@ -1,6 +1,6 @@
 """Digit Lens: draw a digit and watch a convolutional network see it.
 
-`python main.py` opens the window; `classify`, `train` and `inspect` work on the command line.
+`python main.py` opens the window; `classify`, `train`, `inspect` and `convolve` work on the command line.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digit-lens", description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a .keras or .h5 model (default: the shipped model)")
     parser.set_defaults(run=_run_gui)
-    commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect}")
+    commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect,convolve}")
 
     gui = commands.add_parser("gui", help="open the window (the default)")
     gui.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=_positive_int, help="train on the first N training digits only")
     train.add_argument("--out", default="model.keras", help="where to write the model (default: model.keras)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--styles", type=int, default=0, metavar="N",
+                       help="mix N handwriting-style digits (flagged 1, crossed 7, open 4, hooked 9, ...) "
+                            "made at train time into the training digits")
+    train.add_argument("--init", metavar="MODEL", help="start from this model's weights (fine-tuning) "
+                                                        "instead of a fresh --arch model")
     train.set_defaults(run=_run_train)
 
     inspect = commands.add_parser("inspect", help="show a model's data-flow table")
@@ -60,6 +65,19 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
     _add_spec_options(inspect)
     inspect.set_defaults(run=_run_inspect)
+
+    convolve = commands.add_parser("convolve", help="one kernel by hand: convolution, ReLU, pooling, flatten, dense")
+    convolve.add_argument("image", metavar="IMAGE")
+    convolve.add_argument("--kernel", action="append", metavar="NAME|ROWS",
+                          help='a preset (e.g. laplacian_4, sobel_x) or rows such as "0,1,0;1,-4,1;0,1,0"; '
+                               "repeat for several output channels (default: laplacian_4)")
+    convolve.add_argument("--size", type=_positive_int, default=300, help="the grey image's side (default: 300)")
+    convolve.add_argument("--stride", type=int, choices=(1, 2, 3), default=1)
+    convolve.add_argument("--padding", choices=("same", "valid"), default="same")
+    convolve.add_argument("--seed", type=int, default=0, help="seed of the untrained dense layer's weights")
+    convolve.add_argument("--npz", metavar="FILE", help="save input, conv, relu, pool, flat and dense (float32, no batch axis; "
+                                                        "maps of one channel as 2-D arrays)")
+    convolve.set_defaults(run=_run_convolve)
     return parser
 
 
@@ -120,6 +138,7 @@ def _blank_message(inspector, name: str) -> str:
 
 def _run_classify(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
+    from model.verdict import verdict
 
     inspector = _load_inspector(args)
     if inspector is None:
@@ -136,13 +155,24 @@ def _run_classify(args: argparse.Namespace) -> int:
             print(f"digit-lens: {_blank_message(inspector, name)}", file=sys.stderr)
             status = 1
             continue
+        answer = verdict(inspection.probabilities, inspector.spec.class_names)
         if args.json:
             digit = {"digit": inspection.digit} if inspector.spec.is_digit_model else {}
             print(_json_line({"file": name, "label": inspection.label, **digit, "confidence": inspection.confidence,
+                              "unsure": answer.unsure, "runner_up": answer.runner_up,
+                              "runner_up_label": answer.names[answer.runner_up],
                               "probabilities": [float(p) for p in inspection.probabilities]}), flush=True)
         else:
-            print(f"{name}: {inspection.label} ({inspection.confidence:.1%})", flush=True)
+            print(f"{name}: {_answer_text(answer)}", flush=True)
     return status
+
+
+def _answer_text(answer) -> str:
+    """"7 (98.2%)", or "7 (54.0%), or maybe 2 (40.1%) — unsure"."""
+    text = f"{answer.names[answer.top]} ({answer.confidence:.1%})"
+    if answer.unsure:
+        text += f", or maybe {answer.names[answer.runner_up]} ({answer.runner_up_confidence:.1%}) — unsure"
+    return text
 
 
 def _json_line(record: dict) -> str:
@@ -178,15 +208,23 @@ def _run_train(args: argparse.Namespace) -> int:
 
 def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     from model.architectures import build
-    from model.store import ModelFileError, save_model_atomic
+    from model.store import ModelFileError, load_model, save_model_atomic
     from model.training import TrainConfig, evaluate, train
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
-                         cosine_decay=args.cosine, seed=args.seed)
-    model = build(args.arch)
-    print(f"Training {args.arch} ({model.count_params():,} parameters) on {data.source}: "
+                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles))
+    if args.init:
+        try:
+            model = load_model(args.init)
+        except ModelFileError as exc:
+            return _fail(f"--init: {exc}")
+    else:
+        model = build(args.arch)
+    print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "
+          f"({model.count_params():,} parameters) on {data.source}: "
           f"{len(data.x_train):,} digits, {config.validation_split:.0%} held out for validation"
+          f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
     table = _EpochTable(config.epochs)
@@ -210,30 +248,29 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
 
 
 class _EpochTable:
-    """Prints a progress bar during each epoch and a table row at its end."""
+    """A Keras progress bar during each epoch (on stderr) and a table row on stdout at its end."""
 
-    WIDTH = 30
     HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
 
     def __init__(self, epochs: int) -> None:
         self.epochs = epochs
-        self._last_draw = 0.0
+        self._bar = None
         print(self.HEADER, flush=True)
 
     def batch(self, progress) -> None:
-        now = time.perf_counter()
-        if now - self._last_draw < 0.2 and progress.batch < progress.batches_per_epoch:
-            return
-        self._last_draw = now
-        done = progress.batch / progress.batches_per_epoch
-        bar = "#" * int(done * self.WIDTH)
-        sys.stderr.write(f"\r{progress.epoch + 1:>5}/{self.epochs} [{bar:<{self.WIDTH}}] "
-                         f"{progress.batch}/{progress.batches_per_epoch} loss {progress.loss:.4f} "
-                         f"acc {progress.accuracy:.4f} {progress.samples_per_second:,.0f}/s ")
-        sys.stderr.flush()
+        from contextlib import redirect_stdout
+
+        import keras
+
+        with redirect_stdout(sys.stderr):  # the bar on stderr (a live bar when that is a terminal), the table on stdout
+            if self._bar is None or progress.batch == 1:
+                self._bar = keras.utils.Progbar(progress.batches_per_epoch, interval=0.2, unit_name="batch",
+                                                stateful_metrics=["loss", "acc", "digits/s"])
+            self._bar.update(progress.batch, [("loss", progress.loss), ("acc", progress.accuracy),
+                                              ("digits/s", progress.samples_per_second)])
 
     def epoch(self, result) -> None:
-        sys.stderr.write("\r" + " " * 100 + "\r")
+        self._bar = None
         print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
               f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)
 
@@ -241,6 +278,7 @@ class _EpochTable:
 def _run_inspect(args: argparse.Namespace) -> int:
     from model.images import ImageFileError, load_image
     from model.spec import PREPROCESSING
+    from model.verdict import verdict
 
     inspector = _load_inspector(args)
     if inspector is None:
@@ -266,7 +304,42 @@ def _run_inspect(args: argparse.Namespace) -> int:
     if inspection is None:
         print(prepared.message)
         return 1
-    print(f"Prediction: {inspection.label} ({inspection.confidence:.1%})")
+    print(f"Prediction: {_answer_text(verdict(inspection.probabilities, spec.class_names))}")
+    return 0
+
+
+def _run_convolve(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from model.images import ImageFileError, load_image
+    from model.kernels import Convolution, KernelError, forward, kernel_from_text, to_grey
+
+    try:
+        kernels = [kernel_from_text(text) for text in args.kernel or ["laplacian_4"]]
+        if len({kernel.shape for kernel in kernels}) > 1:
+            raise KernelError("the kernels differ in size ("
+                              + ", ".join(f"{k.shape[0]}x{k.shape[1]}" for k in kernels) + "); one layer needs one size")
+        image = to_grey(load_image(args.image), args.size)
+        stages = forward(image, Convolution(np.stack(kernels), args.stride, args.padding), seed=args.seed)
+    except ImageFileError as exc:
+        print(f"digit-lens: {exc}", file=sys.stderr)
+        return 1
+    except KernelError as exc:
+        return _fail(str(exc))
+    side = f"{kernels[0].shape[0]}x{kernels[0].shape[1]}"
+    notes = [f"grey, {args.size}x{args.size}, 0..1", f"{len(kernels)} kernel(s) {side}, stride {args.stride}, "
+             f"padding {args.padding}", "negatives set to 0", "2x2 max, stride 2", "",
+             f"untrained, random weights (seed {args.seed}), ReLU"]
+    for name, shape, note in zip(("input", "conv", "relu", "pool", "flat", "dense"), stages.shapes(), notes):
+        print(f"{name:<6} {str(shape):<20} {note}")
+    print("first 20 flattened values:", np.array2string(stages.flat[:20], precision=4, suppress_small=True,
+                                                         max_line_width=100))
+    if args.npz:
+        try:
+            np.savez(args.npz, **stages.arrays())
+        except OSError as exc:
+            return _fail(f"--npz {args.npz}: cannot write ({exc.strerror or exc}).")
+        print(f"Saved {args.npz}.")
     return 0
 
 

@@ -2,12 +2,15 @@
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python benchmarks/bench_drawing_loop.py [--model PATH ...]
 
-Per model: from a synthetic mouse-move event on the canvas to every panel updated and the
-event loop idle (median, p95 over a few hundred moves), next to the model alone
-(Inspector.inspect) and the preprocessing alone. Start-up: `python main.py` launched as a
-subprocess with DIGIT_LENS_STARTUP_TIMINGS=1, timed to the window shown and to the first
-prediction of a digit put on the canvas at once (before the model is ready); and the same
-for `gui.app.run_app` called directly, which leaves out main.py's own imports.
+Per model: from a synthetic mouse-move event on the canvas to every visible panel updated and
+the event loop idle (median, p95 over a few hundred moves), split into its parts per move
+(the mouse event, preprocessing, the model, each panel kind, the rest of the update, the
+repaint), next to the model alone (Inspector.inspect) and the preprocessing alone.
+Start-up: `python main.py` launched as a subprocess with DIGIT_LENS_STARTUP_TIMINGS=1, timed
+to the window shown and to the first prediction of a digit put on the canvas at once (before
+the model is ready); the same for `gui.app.run_app` called directly, which
+leaves out main.py's own imports; and the phases one after another in one process (imports,
+model load, compiling, first inference), which says where the seconds go.
 """
 
 from __future__ import annotations
@@ -20,20 +23,94 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+if "DIGIT_LENS_MNIST" not in os.environ and SHARED_MNIST.exists():
+    os.environ["DIGIT_LENS_MNIST"] = str(SHARED_MNIST)  # the window's test set, never a download
 
 STROKES, MOVES_PER_STROKE = 5, 60
+OUTSIDE_UPDATE = ("canvas_stroke", "canvas_paint")  # parts timed outside the update (within the mouse event)
 
 
 def _summary(seconds: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in seconds)
     return {"median_ms": round(statistics.median(ms), 2), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 2),
             "n": len(ms)}
+
+
+class PartTimes:
+    """Seconds spent per mouse move in named methods, patched onto their classes while timing."""
+
+    def __init__(self) -> None:
+        self.move: dict[str, float] = defaultdict(float)
+        self.moves: list[dict[str, float]] = []
+        self._patched: list[tuple[object, str, object]] = []
+
+    def patch(self, owner, name: str, part: str) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.move[part] += time.perf_counter() - start
+                self.move[f"{part}_ended"] = time.perf_counter()
+        self._patched.append((owner, name, original))
+        setattr(owner, name, timed)
+
+    def end_move(self, started: float, ended: float) -> None:
+        """Close one move: the mouse event before the update, the update's own rest, the repaint after it."""
+        move = {part: seconds for part, seconds in self.move.items() if not part.endswith("_ended")}
+        update = move.pop("update")
+        move["rest_of_update"] = update - sum(seconds for part, seconds in move.items() if part not in OUTSIDE_UPDATE)
+        move["mouse_event"] = self.move["update_ended"] - update - started
+        move["repaint"] = ended - self.move["update_ended"]
+        move["total"] = ended - started
+        self.moves.append(move)
+        self.move.clear()
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        parts = sorted({part for move in self.moves for part in move})
+        return {part: _summary([move.get(part, 0.0) for move in self.moves]) for part in parts}
+
+    def restore(self) -> None:
+        for owner, name, original in reversed(self._patched):
+            setattr(owner, name, original)
+
+
+@contextmanager
+def timed_parts():
+    """Time the loop's parts: preprocessing, the model, each panel kind and the whole update."""
+    import model.inspection
+    import model.preprocess
+    from gui.canvas import Canvas
+    from gui.draw_tab import DrawInspectTab
+    from gui.input_panel import InputPanel
+    from gui.output_panel import OutputPanel
+    from gui.panels import BarsPanel, MapsPanel, StripPanel
+
+    times = PartTimes()
+    times.patch(Canvas, "mouseMoveEvent", "canvas_stroke")
+    times.patch(Canvas, "paintEvent", "canvas_paint")
+    times.patch(model.preprocess, "preprocess", "preprocess")  # the tab imports it on each call
+    times.patch(model.inspection.Inspector, "inspect", "model")
+    times.patch(DrawInspectTab, "refresh", "update")  # before the window connects its timer to it
+    times.patch(InputPanel, "show_input", "input_panel")
+    times.patch(OutputPanel, "show_probabilities", "output_panel")
+    for kind in (MapsPanel, StripPanel, BarsPanel):
+        times.patch(kind, "show_values", f"{kind.__name__}s")
+    try:
+        yield times
+    finally:
+        times.restore()
 
 
 def drawing_loop(app, model_path: str) -> dict:
@@ -43,32 +120,35 @@ def drawing_loop(app, model_path: str) -> dict:
     from gui.scripting import ellipse, mouse, scaled, wait_until
     from model.preprocess import preprocess
 
-    window = MainWindow(model_path=model_path)
-    window.resize(1366, 740)
-    window.show()
-    wait_until(lambda: window.is_ready, 180)
-    wait_until(lambda: "measuring" not in window.model_info.text(), 180)  # the test-set accuracy, off the GUI thread
-    updates = []
-    window.draw.viewUpdated.connect(lambda: updates.append(1))
-    canvas = window.canvas
-    loop, inputs = [], []
-    for i in range(STROKES):
-        points = scaled(ellipse((140 + 10 * i, 140), (55, 90), MOVES_PER_STROKE), canvas)
-        mouse(canvas, QEvent.Type.MouseButtonPress, points[0])
-        wait_until(lambda: not window.draw._timer.isActive(), 180)
-        for point in points[1:]:
-            before = len(updates)
-            start = time.perf_counter()
-            mouse(canvas, QEvent.Type.MouseMove, point)
-            while len(updates) == before:
-                app.processEvents()
-            app.processEvents()  # the repaints the update asked for
-            loop.append(time.perf_counter() - start)
-            inputs.append(window.draw.model_input)
-        mouse(canvas, QEvent.Type.MouseButtonRelease, points[-1])
-        pixels = canvas.pixels()
-        canvas.clear()
-        app.processEvents()
+    with timed_parts() as times:
+        window = MainWindow(model_path=model_path)
+        window.resize(1366, 740)
+        window.show()
+        wait_until(lambda: window.is_ready, 180)
+        wait_until(lambda: "measuring" not in window.model_info.text(), 180)  # the test-set accuracy, off the GUI thread
+        updates = []
+        window.draw.viewUpdated.connect(lambda: updates.append(1))
+        canvas = window.canvas
+        inputs = []
+        for i in range(STROKES):
+            points = scaled(ellipse((140 + 10 * i, 140), (55, 90), MOVES_PER_STROKE), canvas)
+            mouse(canvas, QEvent.Type.MouseButtonPress, points[0])
+            wait_until(lambda: not window.draw._timer.isActive(), 180)
+            times.move.clear()
+            for point in points[1:]:
+                before = len(updates)
+                start = time.perf_counter()
+                mouse(canvas, QEvent.Type.MouseMove, point)
+                while len(updates) == before:
+                    app.processEvents()
+                app.processEvents()  # the repaints the update asked for
+                times.end_move(start, time.perf_counter())
+                inputs.append(window.draw.model_input)
+            mouse(canvas, QEvent.Type.MouseButtonRelease, points[-1])
+            pixels = canvas.pixels()
+            canvas.clear()
+            app.processEvents()
+        visible = len(window.pipeline.visible_panels())
     inspector = window.draw.inspector
     model_only, prep_only = [], []
     for model_input in inputs:
@@ -79,8 +159,10 @@ def drawing_loop(app, model_path: str) -> dict:
         start = time.perf_counter()
         preprocess(pixels, inspector.input_shape)
         prep_only.append(time.perf_counter() - start)
-    result = {"model": inspector.name, "path": model_path, "move_to_all_panels_updated": _summary(loop),
-              "model_only_inspect": _summary(model_only), "preprocess_only": _summary(prep_only)}
+    parts = times.summary()
+    result = {"model": inspector.name, "path": model_path, "move_to_all_panels_updated": parts.pop("total"),
+              "panels_in_view": f"{visible} of {len(window.pipeline.panels)} (and the output and input panels)",
+              "parts_per_move": parts, "model_only_inspect": _summary(model_only), "preprocess_only": _summary(prep_only)}
     window.close()
     window.deleteLater()
     app.processEvents()
@@ -89,16 +171,43 @@ def drawing_loop(app, model_path: str) -> dict:
 
 def startup(command: list[str], runs: int, config_home: str) -> dict:
     env = dict(os.environ, DIGIT_LENS_STARTUP_TIMINGS="1", PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=config_home)
-    shown, predicted = [], []
+    phases: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
         start = time.time()
         done = subprocess.run([sys.executable, *command], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
         report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
-        shown.append(report["shown"] - start)
-        predicted.append(report["first_prediction"] - start)
+        for phase in ("shown", "first_prediction"):
+            phases[phase].append(report[phase] - start)
     return {"command": " ".join(["python", *command]), "runs": runs,
-            "to_window_shown_s": round(statistics.median(shown), 2),
-            "to_first_prediction_s": round(statistics.median(predicted), 2)}
+            **{f"to_{phase}_s": round(statistics.median(seconds), 2) for phase, seconds in phases.items()}}
+
+
+PHASES = """
+import json, sys, time
+times = [("start", time.perf_counter())]
+def done(phase): times.append((phase, time.perf_counter()))
+from PySide6.QtWidgets import QApplication; import pyqtgraph; done("import_qt_pyqtgraph")
+import gui.window; done("import_window_modules")
+import tensorflow, keras; done("import_tensorflow_keras")
+from model.store import load_model; from model.inspection import Inspector; done("import_model_modules")
+model = load_model(sys.argv[1]); done("load_model")
+inspector = Inspector(model); done("build_inspector")
+inspector.inspect(inspector.preprocess(__import__("numpy").eye(28)).model_input); done("first_inference")
+import model.monitoring; done("import_train_tab_maths")
+print(json.dumps({b[0]: b[1] - a[1] for a, b in zip(times, times[1:])}))
+"""
+
+
+def startup_phases(model_path: str, runs: int) -> dict:
+    """Each start-up phase alone, one after another in one fresh process (medians, seconds)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    phases: dict[str, list[float]] = defaultdict(list)
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", PHASES, model_path], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+        for phase, seconds in json.loads(done.stdout.splitlines()[-1]).items():
+            phases[phase].append(seconds)
+    return {"runs": runs, **{f"{phase}_s": round(statistics.median(seconds), 2) for phase, seconds in phases.items()}}
 
 
 def _default_models(folder: Path) -> list[str]:
@@ -129,6 +238,7 @@ def main() -> int:
                 startup(["-c", f"from gui.app import run_app; run_app(model_path={models[-1]!r})"], args.startup_runs,
                         folder),
             ]
+            results["startup_phases_alone"] = startup_phases(models[-1], args.startup_runs)
     print(json.dumps(results, indent=2))
     return 0
 

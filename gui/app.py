@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -35,6 +36,9 @@ def run_app(model_path: str | Path | None = None) -> int:
     if os.environ.get(TIMINGS_VAR):
         _report_startup(window)
     window.show()
+    # TensorFlow and Keras take seconds to import: the window's TensorFlow worker starts on them now, while
+    # the window paints, so the model load queued after the first paint finds them ready.
+    window.worker.submit(lambda job: importlib.import_module("model.inspection"))
     code = app.exec()
     if any(worker.isRunning() for worker in window.findChildren(Worker)):
         # A step that cannot be interrupted outlasted the close's wait: leave without destroying its thread.

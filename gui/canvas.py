@@ -1,4 +1,5 @@
-"""The drawing surface: white ink on black, like MNIST, with per-stroke undo; photos shown in colour."""
+"""The drawing surface: white ink on black, like MNIST, with per-stroke undo (Qt's QUndoStack); photos shown
+in colour."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QMouseEvent, QPainter, QPainterPath,
-                           QPaintEvent, QPen)
+                           QPaintEvent, QPen, QUndoCommand, QUndoStack)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from model.images import IMAGE_SUFFIXES
@@ -35,7 +36,8 @@ class Canvas(QWidget):
         self.setAcceptDrops(True)
         self.brush_size = 20.0  # in image pixels
         self._background: QImage | None = None
-        self._strokes: list[tuple[QPainterPath, float]] = []
+        self._strokes: list[tuple[QPainterPath, float]] = []  # what the undo stack's commands add and take
+        self.undo_stack = QUndoStack(self)  # one command per stroke; a new image or Clear starts afresh
         self._current: QPainterPath | None = None
         self._image = QImage(IMAGE_SIDE, IMAGE_SIDE, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
@@ -97,22 +99,22 @@ class Canvas(QWidget):
         self._background = background
         if self._image.format() != form:
             self._image = QImage(IMAGE_SIDE, IMAGE_SIDE, form)
-        self._strokes.clear()
-        self._current = None
-        self._rerender()
+        self._start_afresh()
         return area
 
     def undo(self) -> None:
         """Take back the last stroke."""
-        if self._strokes:
-            self._strokes.pop()
-            self._rerender()
+        self.undo_stack.undo()
 
     def clear(self) -> None:
         """Empty the canvas (and any loaded image)."""
         self._background = None
         self._photo = None
         self._image = QImage(IMAGE_SIDE, IMAGE_SIDE, QImage.Format.Format_Grayscale8)
+        self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        self.undo_stack.clear()
         self._strokes.clear()
         self._current = None
         self._rerender()
@@ -138,17 +140,16 @@ class Canvas(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._current is None:
             return
-        self._strokes.append((self._current, self.brush_size))
-        self._current = None
+        self.undo_stack.push(_StrokeCommand(self, (self._current, self.brush_size)))
 
     # -- drag and drop -------------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_file(event) is not None:
+        if dropped_image_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_file(event)
+        path = dropped_image_file(event)
         if path is not None:
             event.acceptProposedAction()
             self.fileDropped.emit(path)
@@ -212,6 +213,27 @@ class Canvas(QWidget):
         return (position - square.topLeft()) * (IMAGE_SIDE / square.width())
 
 
+class _StrokeCommand(QUndoCommand):
+    """One finished stroke on the undo stack; pushing it adds the stroke (already painted while drawn)."""
+
+    def __init__(self, canvas: Canvas, stroke: tuple[QPainterPath, float]) -> None:
+        super().__init__("stroke")
+        self.canvas = canvas
+        self.stroke = stroke
+        self._painted = True  # the pen drew it already: the first redo only records it
+
+    def redo(self) -> None:
+        self.canvas._strokes.append(self.stroke)
+        self.canvas._current = None
+        if not self._painted:
+            self.canvas._rerender()
+        self._painted = False
+
+    def undo(self) -> None:
+        self.canvas._strokes.remove(self.stroke)
+        self.canvas._rerender()
+
+
 class _Painter(QPainter):
     """An anti-aliased QPainter that ends itself at the end of a `with` block."""
 
@@ -231,7 +253,7 @@ def _pen(width: float) -> QPen:
                 Qt.PenJoinStyle.RoundJoin)
 
 
-def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
+def dropped_image_file(event: QDragEnterEvent | QDropEvent) -> str | None:
     urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
     if len(urls) == 1 and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
         return urls[0].toLocalFile()

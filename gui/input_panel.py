@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 THUMBNAILS = 4  # the preprocessing steps after the first (the ink: the canvas itself)
+THUMBNAIL_PIXELS = 72  # a step's image is thinned to about this many pixels a side: thumbnails are small
 
 
 class InputPanel(QFrame):
@@ -36,14 +37,15 @@ class InputPanel(QFrame):
         self.image = pg.ImageItem(axisOrder="row-major", levels=(0, 1))
         self.box.addItem(self.image)
         self.view.ci.layout.setRowStretchFactor(0, 5)
-        self.steps: list[tuple[pg.ViewBox, pg.ImageItem, pg.LabelItem]] = []
+        self.steps: list[tuple[pg.ImageItem, pg.LabelItem]] = []
         for column in range(THUMBNAILS):
             box = self.view.addViewBox(row=1, col=column, lockAspect=True, invertY=True, enableMouse=False)
+            box.setRange(QRectF(0, 0, 1, 1), padding=0.02)  # fixed: each image is fitted into the unit square
             thumbnail = pg.ImageItem(axisOrder="row-major", levels=(0, 1))
             box.addItem(thumbnail)
             caption = pg.LabelItem("", size="7pt", color="#888")
             self.view.addItem(caption, row=2, col=column)
-            self.steps.append((box, thumbnail, caption))
+            self.steps.append((thumbnail, caption))
         layout.addWidget(self.view)
         self.readout = QLabel(" ")
         self.readout.setStyleSheet("color: gray")
@@ -74,14 +76,14 @@ class InputPanel(QFrame):
             self.image.setImage(self._input, autoLevels=False, levels=(0, 1))
         if self.channels.isChecked() and self._input is not None and self._input.ndim == 3:
             shown = [(self._input[..., i], name) for i, name in enumerate(("red", "green", "blue"))]
-        for i, (box, thumbnail, caption) in enumerate(self.steps):
+        for i, (thumbnail, caption) in enumerate(self.steps):
             image, name = shown[i] if i < len(shown) else (None, "")
             if image is None:
                 thumbnail.clear()
             else:
-                if thumbnail.image is None or thumbnail.image.shape != image.shape:
-                    box.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.02)
-                thumbnail.setImage(image, autoLevels=False, levels=(0, 1))
+                step = max(1, max(image.shape[:2]) // THUMBNAIL_PIXELS)
+                thumbnail.setImage(image[::step, ::step], autoLevels=False, levels=(0, 1))
+                thumbnail.setRect(_fitted(*image.shape[:2]))
             if caption.text != name:
                 caption.setText(name)
 
@@ -98,3 +100,9 @@ class InputPanel(QFrame):
         value = self._input[row, column]
         text = f"{value:.3f}" if np.ndim(value) == 0 else "R {:.3f}  G {:.3f}  B {:.3f}".format(*value)
         self.readout.setText(f"row {row}, col {column}: {text}")
+
+
+def _fitted(height: int, width: int) -> QRectF:
+    """A height x width image's place in the unit square: as large as fits, centred."""
+    scale = 1.0 / max(height, width)
+    return QRectF((1 - width * scale) / 2, (1 - height * scale) / 2, width * scale, height * scale)

@@ -39,6 +39,10 @@ class Mosaic:
         rows, columns = self.shape
         return self._cells.reshape(self.rows * (self.height + GAP), -1)[:rows, :columns]
 
+    def locate_xy(self, x: float, y: float) -> tuple[int, int, int] | None:
+        """Like `locate`, for a point in image coordinates (x right, y down; left of or above the image: None)."""
+        return None if x < 0 or y < 0 else self.locate(int(y), int(x))
+
     def locate(self, row: int, column: int) -> tuple[int, int, int] | None:
         """(channel, row, column) of the map pixel at mosaic pixel (row, column), or None in a gap."""
         cell_row, r = divmod(row, self.height + GAP)

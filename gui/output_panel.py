@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from gui.panels import BAR_BRUSH
+from gui.panels import BAR_BRUSH, cache_axes
+from model.verdict import verdict
 
 TOP_BRUSH = pg.mkBrush(255, 170, 40)
 
@@ -34,8 +35,12 @@ class OutputPanel(QFrame):
         font.setPointSize(64)
         font.setBold(True)
         self.prediction.setFont(font)
-        self.prediction.setMinimumHeight(110)
+        self._sure_font = font
+        self._unsure_font = QFont(font)
+        self._unsure_font.setPointSize(26)  # "7, or maybe 2" fits the panel
+        self._unsure_shown = False
         self.prediction.setWordWrap(True)
+        self.prediction.setMinimumHeight(110)
         self.confidence = QLabel()
         self.confidence.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.confidence.setWordWrap(True)
@@ -48,6 +53,7 @@ class OutputPanel(QFrame):
         self.chart.showGrid(y=True, alpha=0.2)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.75, pen=None)
         self.chart.addItem(self.bars)
+        cache_axes(self.chart)
         for widget in (self.title, self.description, self.prediction, self.confidence):
             layout.addWidget(widget)
         layout.addWidget(self.chart, 1)
@@ -64,19 +70,25 @@ class OutputPanel(QFrame):
         self.classes = classes
         self.chart.setXRange(-0.6, classes - 0.4, padding=0)
         self.chart.getAxis("bottom").setTicks([[(i, _tick(name)) for i, name in enumerate(self.names)]])
-        font = self.prediction.font()
-        font.setPointSize(64 if max(map(len, self.names)) <= 2 else 28)  # a digit large; a name still fits
-        self.prediction.setFont(font)
+        names_fit = max(map(len, self.names)) <= 2
+        self._sure_font.setPointSize(64 if names_fit else 28)  # a digit large; a name still fits
+        self._unsure_font.setPointSize(26 if names_fit else 18)
+        self.prediction.setFont(self._unsure_font if self._unsure_shown else self._sure_font)
         self.clear()
 
     def show_probabilities(self, probabilities: np.ndarray) -> None:
-        """Bars for every class, the top one highlighted, and the digit with its confidence."""
+        """Bars for every class, the top one highlighted, and the digit with its confidence ("7, or maybe 2" when unsure)."""
         top = int(np.argmax(probabilities))
         brushes = [BAR_BRUSH] * self.classes
         brushes[top] = TOP_BRUSH
         self.bars.setOpts(height=probabilities, brushes=brushes)
-        self.prediction.setText(self.names[top])
-        self.confidence.setText(f"{probabilities[top]:.1%} confident")
+        answer = verdict(probabilities, self.names)
+        self.prediction.setText(answer.text)
+        if answer.unsure != self._unsure_shown:
+            self._unsure_shown = answer.unsure
+            self.prediction.setFont(self._unsure_font if answer.unsure else self._sure_font)
+        self.confidence.setText(f"unsure: {answer.top} at {answer.confidence:.1%}, {answer.runner_up} at "
+                                f"{answer.runner_up_confidence:.1%}" if answer.unsure else f"{answer.confidence:.1%} confident")
 
     def clear(self, message: str = "") -> None:
         """No prediction: empty bars and the message instead of a digit."""

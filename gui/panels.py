@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.mosaic import Mosaic
 
 COLOR_MAP = pg.colormap.get("viridis")
+COLOR_LUT = COLOR_MAP.getLookupTable(nPts=256)
 BAR_BRUSH = pg.mkBrush(90, 160, 230)
 STRIP_LIMIT = 256  # vectors longer than this are shown as a strip, shorter ones as bars
 PANEL_WIDTH = 560  # the width the mosaics are first sized for, in logical pixels
@@ -31,6 +32,45 @@ def _nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (> 0)."""
     scale = 10.0 ** np.floor(np.log10(value))
     return next(step * scale for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * scale >= value)
+
+
+def cache_axes(view: pg.GraphicsView) -> None:
+    """Let the view's axes repaint from a cached picture: their text is costly to draw and seldom changes.
+
+    An axis with grid lines covers its whole plot, so without the cache every bar or image
+    update under it would draw all its tick labels again.
+    """
+    for item in view.scene().items():
+        if isinstance(item, pg.AxisItem):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+class ColourBar:
+    """A colour scale with an axis for the levels, added to the right of a layout's row.
+
+    Built from a small view box and an axis: pg.ColorBarItem is a whole plot with menus and
+    took ~70 ms a panel to build, which the first prediction after loading a model waited for.
+    """
+
+    def __init__(self, layout: pg.GraphicsLayout, width: int = 12) -> None:
+        box = layout.addViewBox(enableMouse=False, enableMenu=False, defaultPadding=0)
+        box.setFixedWidth(width)
+        box.addItem(pg.ImageItem(np.linspace(0, 1, 256)[:, np.newaxis], axisOrder="row-major", lut=COLOR_LUT,
+                                 levels=(0, 1)))
+        box.setRange(xRange=(0, 1), yRange=(0, 256), padding=0)
+        self.axis = pg.AxisItem("right")
+        layout.addItem(self.axis)
+        self._levels = (0.0, 1.0)
+        self.axis.setRange(*self._levels)
+
+    def set_levels(self, levels: tuple[float, float]) -> None:
+        """Label the scale from levels[0] (bottom) to levels[1] (top); the same levels again cost nothing."""
+        if levels != self._levels:
+            self._levels = levels
+            self.axis.setRange(*levels)
+
+    def levels(self) -> tuple[float, float]:
+        return self._levels
 
 
 class StagePanel(QFrame):
@@ -78,17 +118,14 @@ class HeatMapPanel(StagePanel):
     """A stage drawn as one ImageItem with a colour bar, levels fixed per update."""
 
     def _add_image(self, parent_item) -> None:
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = pg.ImageItem(axisOrder="row-major", lut=COLOR_LUT, levels=(0, 1))
         parent_item.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=COLOR_MAP, interactive=False, width=12)
-        self.bar.setImageItem(self.image)
-        self.view.addItem(self.bar)
+        self.bar = ColourBar(self.view.ci)
         self._values: np.ndarray | None = None
 
     def _show_image(self, image: np.ndarray, levels: tuple[float, float]) -> None:
         self.image.setImage(image, autoLevels=False, levels=levels)
-        if self.bar.levels() != levels:
-            self.bar.setLevels(levels)
+        self.bar.set_levels(levels)
 
     def clear(self) -> None:
         self._values = None
@@ -134,9 +171,7 @@ class MapsPanel(HeatMapPanel):
         if self._values is None:
             return None
         point = self.image.mapFromScene(scene_position)
-        if point.x() < 0 or point.y() < 0:
-            return None
-        return self.mosaic.locate(int(point.y()), int(point.x()))
+        return self.mosaic.locate_xy(point.x(), point.y())
 
     def _hover(self, scene_position: QPointF) -> None:
         found = self._locate(scene_position)
@@ -225,7 +260,10 @@ def panel_for(stage) -> StagePanel:
     """The panel that suits a stage's output: maps for images, a strip for long vectors, else bars."""
     shape = stage.output_shape
     if len(shape) in (2, 3) and min(shape[:2]) > 1:
-        return MapsPanel(stage)
-    if stage.kind == "Flatten" or int(np.prod(shape)) > STRIP_LIMIT:
-        return StripPanel(stage)
-    return BarsPanel(stage)
+        panel = MapsPanel(stage)
+    elif stage.kind == "Flatten" or int(np.prod(shape)) > STRIP_LIMIT:
+        panel = StripPanel(stage)
+    else:
+        panel = BarsPanel(stage)
+    cache_axes(panel.view)
+    return panel

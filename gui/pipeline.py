@@ -1,8 +1,12 @@
-"""The pipeline view: every stage of the loaded model, in order, the output pinned in view."""
+"""The pipeline view: every stage of the loaded model, in order, the output pinned in view.
+
+Only the panels in view are drawn: the others are marked out of date and brought up to date
+the moment they scroll (or resize) into view, before they are painted.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
@@ -41,6 +45,13 @@ class PipelineView(QWidget):
         self.splitter.setSizes([700, 300])
         layout.addWidget(self.splitter, 1)
         self.panels: list[StagePanel] = []
+        self._inspection = None  # what the panels show: the newest inspection, or None (cleared)
+        self._per_map = False
+        self._stale: set[int] = set()  # indices of the panels not yet showing `_inspection`
+        bar = self.scroll.verticalScrollBar()
+        bar.valueChanged.connect(self._update_visible)
+        bar.rangeChanged.connect(self._update_visible)
+        self.scroll.viewport().installEventFilter(self)
         self._set_content(QWidget())
 
     def set_stages(self, name: str, stages, classes) -> None:
@@ -57,25 +68,52 @@ class PipelineView(QWidget):
             column.addWidget(panel)
             self.panels.append(panel)
         column.addStretch(1)
+        self._inspection, self._stale = None, set(range(len(self.panels)))
         self._set_content(content)
         self.output.set_stage(stages[-1], classes)
 
     def show_inspection(self, inspection) -> None:
-        """Every stage's output for the current drawing."""
-        per_map = self.per_map.isChecked()
-        for panel, layer in zip(self.panels, inspection.layers):
-            panel.show_values(layer.values, per_map)
+        """Every stage's output for the current drawing (the panels out of view once they come into view)."""
+        self._show(inspection)
         self.output.show_probabilities(inspection.probabilities)
 
     def clear(self, message: str) -> None:
         """Empty panels and no probabilities, with `message` where the digit would be."""
-        for panel in self.panels:
-            panel.clear()
+        self._show(None)
         self.output.clear(message)
 
     def render_all(self) -> list[QPixmap]:
         """Pictures of the whole pipeline (scrolled-out panels included) and of the output panel."""
+        self._bring_up_to_date(set(self._stale))
         return [self.scroll.widget().grab(), self.output.grab()]
+
+    def visible_panels(self) -> list[int]:
+        """Indices of the panels that intersect the scroll area's viewport."""
+        top = self.scroll.verticalScrollBar().value()
+        bottom = top + self.scroll.viewport().height()
+        return [i for i, panel in enumerate(self.panels) if panel.y() < bottom and panel.y() + panel.height() > top]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:  # a taller viewport or a laid-out column shows other panels
+            self._update_visible()
+        return super().eventFilter(watched, event)
+
+    def _show(self, inspection) -> None:
+        self._inspection, self._per_map = inspection, self.per_map.isChecked()
+        self._stale = set(range(len(self.panels)))
+        self._update_visible()
+
+    def _update_visible(self) -> None:
+        if self._stale:
+            self._bring_up_to_date(self._stale.intersection(self.visible_panels()))
+
+    def _bring_up_to_date(self, indices: set[int]) -> None:
+        for i in indices:
+            self._stale.discard(i)
+            if self._inspection is None:
+                self.panels[i].clear()
+            else:
+                self.panels[i].show_values(self._inspection.layers[i].values, self._per_map)
 
     def _set_content(self, content: QWidget) -> None:
         old = self.scroll.takeWidget()
@@ -83,4 +121,5 @@ class PipelineView(QWidget):
             for panel in old.findChildren(StagePanel):
                 panel.view.close()  # pyqtgraph: empty the scene now, not in a garbage collection later
             old.deleteLater()
+        content.installEventFilter(self)
         self.scroll.setWidget(content)

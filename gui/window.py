@@ -48,10 +48,12 @@ class MainWindow(QMainWindow):
         self.canvas = self.draw.canvas
         self.pipeline = self.draw.pipeline
         self.train = None  # built after the first paint: its imports take a while
+        self.kernels = None  # likewise
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.addTab(self.draw, "Draw && Inspect")
         self.tabs.addTab(QLabel("Loading…"), "Train")
+        self.tabs.addTab(QLabel("Loading…"), "Kernels")
         self.setCentralWidget(self.tabs)
         self.model_info = QLabel("Loading model…")
         self.measure_button = QPushButton("Measure accuracy", objectName="measureAccuracy", visible=False, flat=True)
@@ -100,7 +102,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        """Start loading the model, then build the Train tab: the window is already on screen."""
+        """Start loading the model, then build the Train and Kernels tabs: the window is already on screen."""
         if self._request == 0:
             from model.store import read_info
 
@@ -109,15 +111,26 @@ class MainWindow(QMainWindow):
             self.loader.find_test_set()
         if self.train is not None:
             return
+        from gui.kernels.tab import KernelsTab
         from gui.train_tab import TrainTab
 
         self.train = TrainTab()
         self.train.useModel.connect(self.use_model)
         self.train.showImage.connect(self.show_training_image)
-        placeholder = self.tabs.widget(1)
-        self.tabs.removeTab(1)
+        self._replace_placeholder(1, self.train, "Train")
+        self.kernels = KernelsTab()
+        self.kernels.canvas_button.clicked.connect(
+            lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
+        self.kernels.sample_button.clicked.connect(self._sample_for_kernels)
+        self.kernels.sample_button.setEnabled(True)
+        self.kernels.sample_button.setToolTip(self.draw.sample_button.toolTip())
+        self._replace_placeholder(2, self.kernels, "Kernels")
+
+    def _replace_placeholder(self, index: int, tab: QWidget, title: str) -> None:
+        placeholder = self.tabs.widget(index)
+        self.tabs.removeTab(index)
         placeholder.deleteLater()
-        self.tabs.insertTab(1, self.train, "Train")
+        self.tabs.insertTab(index, tab, title)
 
     # -- models ----------------------------------------------------------------------------
 
@@ -227,8 +240,18 @@ class MainWindow(QMainWindow):
         if self._test_images is None:
             self._offer_download()
             return
+        self.draw.show_digit(*self._random_sample())
+
+    def _sample_for_kernels(self) -> None:
+        """A random MNIST test digit on the Kernels tab; with no local copy, offer to download."""
+        if self._test_images is None:
+            self._offer_download()
+            return
+        self.kernels.set_image(*self._random_sample())
+
+    def _random_sample(self) -> tuple[np.ndarray, str]:
         index = int(self._rng.integers(len(self._test_images)))
-        self.draw.show_digit(self._test_images[index], f"MNIST test digit #{index}: true label {self._test_labels[index]}")
+        return self._test_images[index], f"MNIST test digit #{index}: true label {self._test_labels[index]}"
 
     def _offer_download(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Download MNIST?",
@@ -268,6 +291,8 @@ class MainWindow(QMainWindow):
             if downloading:
                 self.statusBar().clearMessage()
                 self.show_message("MNIST not downloaded", source)
+        if self.kernels is not None:
+            self.kernels.sample_button.setToolTip(button.toolTip())
         self._show_model_info()
 
     # -- view ------------------------------------------------------------------------------
@@ -317,7 +342,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
         edit_menu = self.menuBar().addMenu("&Edit")
         self._action(edit_menu, "&Paste image", QKeySequence.StandardKey.Paste, self.paste)
-        self._action(edit_menu, "&Undo stroke", QKeySequence.StandardKey.Undo, self.canvas.undo)
+        for action, keys in ((self.canvas.undo_stack.createUndoAction(self, "&Undo"), QKeySequence.StandardKey.Undo),
+                             (self.canvas.undo_stack.createRedoAction(self, "&Redo"), QKeySequence.StandardKey.Redo)):
+            action.setShortcuts(keys)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z both redo)
+            edit_menu.addAction(action)
         clear = self._action(edit_menu, "&Clear canvas", QKeySequence("Esc"), self.canvas.clear)
         clear.setShortcuts([QKeySequence("Esc"), QKeySequence.StandardKey.Delete])
         help_menu = self.menuBar().addMenu("&Help")

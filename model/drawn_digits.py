@@ -81,6 +81,7 @@ def _templates() -> dict[int, dict[str, Template]]:
             "flag": [[(l, [(0.3, 0.22), (0.56, 0.02), (0.56, 0.98)])]],
             "flag-base": [[(l, [(0.3, 0.22), (0.55, 0.02), (0.55, 0.96)])], [(l, [(0.3, 0.97), (0.8, 0.97)])]],
             "short-flag": [[(l, [(0.38, 0.14), (0.53, 0.02), (0.5, 0.98)])]],
+            "long-flag": [[(l, [(0.18, 0.4), (0.6, 0.02), (0.58, 0.98)])]],
         },
         2: {
             "plain": [[(c, [(0.2, 0.27), (0.35, 0.07), (0.55, 0.03), (0.76, 0.16), (0.76, 0.36),
@@ -103,6 +104,11 @@ def _templates() -> dict[int, dict[str, Template]]:
             "open": [[(l, [(0.3, 0.02), (0.22, 0.62), (0.85, 0.62)])], [(l, [(0.68, 0.08), (0.68, 0.98)])]],
             "closed": [[(l, [(0.62, 0.02), (0.16, 0.66), (0.86, 0.66)])], [(l, [(0.62, 0.02), (0.64, 0.98)])]],
             "closed-one": [[(l, [(0.6, 0.02), (0.18, 0.64), (0.85, 0.64)])], [(l, [(0.66, 0.3), (0.66, 0.98)])]],
+            # One pen stroke: down, across, up to an open top, then back down over the upstroke.
+            "one-stroke": [[(l, [(0.26, 0.04), (0.2, 0.58), (0.7, 0.57), (0.73, 0.06), (0.71, 0.4)]),
+                            (l, [(0.71, 0.4), (0.69, 0.97)])]],
+            "one-stroke-round": [[(c, [(0.3, 0.03), (0.22, 0.42), (0.35, 0.6), (0.66, 0.56)]),
+                                  (l, [(0.66, 0.56), (0.72, 0.08), (0.7, 0.97)])]],
         },
         5: {
             "one-stroke": [[(l, [(0.76, 0.03), (0.3, 0.04), (0.26, 0.46)]),
@@ -122,6 +128,8 @@ def _templates() -> dict[int, dict[str, Template]]:
             "crossbar": [[(l, [(0.2, 0.04), (0.8, 0.04), (0.42, 0.98)])], [(l, [(0.38, 0.52), (0.78, 0.5)])]],
             "curved": [[(l, [(0.2, 0.04), (0.8, 0.03)]), (c, [(0.8, 0.03), (0.6, 0.4), (0.47, 0.98)])]],
             "hook": [[(l, [(0.2, 0.15), (0.2, 0.04), (0.8, 0.04), (0.45, 0.98)])]],
+            "hook-crossbar": [[(l, [(0.22, 0.16), (0.2, 0.04), (0.8, 0.04), (0.5, 0.98)])],
+                              [(l, [(0.42, 0.5), (0.86, 0.49)])]],
         },
         8: {
             "one-stroke": [[(c, [(0.7, 0.13), (0.5, 0.02), (0.28, 0.14), (0.34, 0.34), (0.5, 0.47),
@@ -137,6 +145,9 @@ def _templates() -> dict[int, dict[str, Template]]:
                              (c, [(0.73, 0.28), (0.72, 0.65), (0.6, 0.92), (0.42, 0.97), (0.28, 0.9)])]],
             "leaning": [[(c, [(0.72, 0.22), (0.55, 0.04), (0.28, 0.15), (0.3, 0.45), (0.55, 0.48),
                               (0.74, 0.22)]), (l, [(0.74, 0.22), (0.55, 0.98)])]],
+            # The tail swings left and curls back up, like a "g".
+            "hooked-tail": [[(c, _ellipse(0.5, 0.27, 0.24, 0.25, 0, -360, 11)),
+                             (c, [(0.74, 0.27), (0.73, 0.7), (0.58, 0.95), (0.36, 0.96), (0.25, 0.82), (0.3, 0.72)])]],
         },
     }
 
@@ -218,12 +229,40 @@ def _place(rng: np.random.Generator, page: tuple[int, int], box: tuple[float, fl
     return rng.uniform(0, max(0.0, page[0] - box[0])), rng.uniform(0, max(0.0, page[1] - box[1]))
 
 
-def render_stroke_digit(label: int, style: str, rng: np.random.Generator,
-                        page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
-    """One digit written along template `style` of `label`, on a random page."""
+def _curl(line: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The line with a small arc added at its end, turning left or right, as a pen does when it lifts."""
+    heading = line[-1] - line[max(0, len(line) - 3)]
+    start = np.arctan2(heading[1], heading[0])
+    turn = rng.choice([-1.0, 1.0]) * np.radians(rng.uniform(120, 200))
+    radius = rng.uniform(0.025, 0.06)
+    angles = start + np.linspace(0, turn, 8)
+    steps = radius * abs(turn) / 7 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    return np.vstack([line, line[-1] + np.cumsum(steps[1:], axis=0)])
+
+
+def template_paths(label: int, style: str, rng: np.random.Generator, end_hooks: bool = False
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each stroke of template `style` of `label` as (dense polyline, corner points), jittered and warped.
+
+    With `end_hooks`, each stroke end gets a small curl with probability one half.
+    """
     paths = _stroke_paths(TEMPLATES[label][style], rng, jitter=rng.uniform(0.008, 0.025))
     warp = _affine(rng)
     paths = [(line @ warp.T, corners @ warp.T) for line, corners in paths]
+    if end_hooks:
+        for i, (line, corners) in enumerate(paths):
+            if rng.random() < 0.5:
+                line = _curl(line, rng)
+            if rng.random() < 0.5:
+                line = _curl(line[::-1], rng)[::-1]
+            paths[i] = (line, np.vstack([corners, line[[0, -1]]]))
+    return paths
+
+
+def render_stroke_digit(label: int, style: str, rng: np.random.Generator,
+                        page_sides: tuple[int, int] = (64, 600), end_hooks: bool = False) -> tuple[np.ndarray, DrawnInfo]:
+    """One digit written along template `style` of `label`, on a random page (see `template_paths`)."""
+    paths = template_paths(label, style, rng, end_hooks)
     everything = np.vstack([line for line, _ in paths])
     low, high = everything.min(axis=0), everything.max(axis=0)
     size = np.maximum(high - low, 1e-3)  # (width, height) in template units
@@ -260,12 +299,13 @@ def render_stroke_digit(label: int, style: str, rng: np.random.Generator,
     return image, DrawnInfo(label, style, pen_share, dark, page, float(height))
 
 
-def stroke_digit(index: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
+def stroke_digit(index: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600),
+                 end_hooks: bool = False) -> tuple[np.ndarray, DrawnInfo]:
     """Stroke-rendered digit number `index` of the set made with `seed` (label `index % 10`)."""
     rng = np.random.default_rng([seed, index])
     label = index % 10
     styles = sorted(TEMPLATES[label])
-    return render_stroke_digit(label, styles[int(rng.integers(len(styles)))], rng, page_sides)
+    return render_stroke_digit(label, styles[int(rng.integers(len(styles)))], rng, page_sides, end_hooks)
 
 
 def stroke_digits(n: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600), start: int = 0

@@ -79,10 +79,11 @@ class Inspector:
             self.stages[-1] = replace(last, description=f"{last.description} {self.spec.describe_output()}")
         multi = keras.Model(model.inputs, [model.outputs[0], *outputs])
         signature = [tf.TensorSpec((1, *self._fed_shape), tf.float32)]
-        # XLA-compiled, and called as a concrete function to skip tf.function's argument binding.
-        self._run = tf.function(lambda x: multi([x], training=False), input_signature=signature,
-                                jit_compile=True).get_concrete_function()
-        probe = self._run(tf.zeros((1, *self._fed_shape)))[0].numpy()  # compile now, not on the first stroke
+        # A graph called as a concrete function, skipping tf.function's argument binding. Not XLA: for
+        # one small image it is no faster per call here, and compiling it cost a second at start-up.
+        self._run = tf.function(lambda x: multi([x], training=False),
+                                input_signature=signature).get_concrete_function()
+        probe = self._run(tf.zeros((1, *self._fed_shape)))[0].numpy()  # warm it up now, not on the first stroke
         if not np.all(np.isfinite(probe)):
             raise UnusableModelError("its outputs are not finite numbers (NaN or infinity): its weights are broken, "
                                      "as after a training run that diverged.")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
-from scipy.signal import lfilter
 
 from model.colour_kernels import as_colour
 
@@ -24,6 +23,8 @@ def smooth(values: Sequence[float], weight: float) -> np.ndarray:
     """TensorBoard's debiased exponential moving average; weight 0 returns the values unchanged."""
     if not 0.0 <= weight < 1.0:
         raise ValueError("smoothing weight must be in [0, 1)")
+    from scipy.signal import lfilter  # a second to import: on the first curve, not while the window opens
+
     values = np.asarray(values, dtype=np.float64)
     running = lfilter([1.0 - weight], [1.0, -weight], values)
     return running / (1.0 - weight ** np.arange(1, len(values) + 1))

@@ -24,6 +24,7 @@ _WORK_BOX = MNIST_BOX * _MEASURE_SCALE  # digits are measured and evened at this
 NOTHING_DRAWN = "Nothing drawn yet: draw a digit (or open an image) to see the network at work."
 _INK_THRESHOLD = 0.12  # below this share of the strongest ink, a pixel is paper
 _MIN_PART = 0.04  # ink blobs smaller than this share of the largest one are specks
+_RIM = 2  # pixels of anti-aliasing kept around each blob
 
 
 class InputShapeError(ValueError):
@@ -140,22 +141,54 @@ def _ink(grey: np.ndarray) -> np.ndarray:
 
 def _drop_specks(ink: np.ndarray) -> np.ndarray:
     """Only the digit's blobs, with their faint rims: no specks, no faint paper texture."""
-    labels, count = ndimage.label(ink > 0.3, structure=np.ones((3, 3)))
-    if count == 0:
+    solid = ink > 0.3
+    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
+    if rows.size == 0:
         return ink
+    # Only the box round the solid ink and its rim is labelled: a drawing is mostly empty page.
+    page = (slice(max(rows[0] - _RIM, 0), rows[-1] + 1 + _RIM), slice(max(cols[0] - _RIM, 0), cols[-1] + 1 + _RIM))
+    cleaned = np.zeros_like(ink, dtype=np.float32)
+    cleaned[page] = _large_blobs(ink[page], solid[page])
+    return cleaned
+
+
+def _large_blobs(ink: np.ndarray, solid: np.ndarray) -> np.ndarray:
+    """`ink` where it belongs to a large blob of `solid` ink or lies within its rim, else 0."""
+    labels, count = ndimage.label(solid, structure=np.ones((3, 3)))
     objects = ndimage.find_objects(labels)
     mass = np.array([ink[box][labels[box] == i + 1].sum() for i, box in enumerate(objects)])
     kept = np.flatnonzero(mass >= _MIN_PART * mass.max())
     boxes = [objects[i] for i in kept]
-    margin = 2  # the rim of anti-aliasing around each blob
-    region = tuple(slice(max(min(b[axis].start for b in boxes) - margin, 0),
-                         min(max(b[axis].stop for b in boxes) + margin, ink.shape[axis])) for axis in (0, 1))
+    region = tuple(slice(max(min(b[axis].start for b in boxes) - _RIM, 0),
+                         min(max(b[axis].stop for b in boxes) + _RIM, ink.shape[axis])) for axis in (0, 1))
     keep = np.zeros(count + 1, dtype=bool)
     keep[kept + 1] = True
-    mask = ndimage.binary_dilation(keep[labels[region]], iterations=margin)
+    mask = _grown(keep[labels[region]], _RIM)
     cleaned = np.zeros_like(ink, dtype=np.float32)
     cleaned[region] = np.where(mask, ink[region], 0.0)
     return cleaned
+
+
+def _grown(mask: np.ndarray, steps: int) -> np.ndarray:
+    """`mask` grown by one pixel up, down, left and right, `steps` times (binary dilation with a cross).
+
+    Shifted ORs of the array: several times faster than `ndimage.binary_dilation` on a drawing.
+    """
+    grown = mask.copy()
+    for _ in range(steps):
+        previous = grown.copy()
+        grown[1:] |= previous[:-1]
+        grown[:-1] |= previous[1:]
+        grown[:, 1:] |= previous[:, :-1]
+        grown[:, :-1] |= previous[:, 1:]
+    return grown
+
+
+def _outline(mask: np.ndarray) -> np.ndarray:
+    """The pixels of `mask` with a paper pixel (or the image's edge) above, below, left or right of them."""
+    inner = np.zeros_like(mask)
+    inner[1:-1, 1:-1] = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    return mask & ~inner
 
 
 def _crop(ink: np.ndarray) -> np.ndarray:
@@ -177,7 +210,7 @@ def stroke_width(ink: np.ndarray) -> float:
 
 def _pen_width(work: np.ndarray) -> float:
     mask = work > 0.5
-    outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    outline = int(_outline(mask).sum())
     return 2.0 * int(mask.sum()) / max(outline, 1) / _MEASURE_SCALE
 
 

@@ -7,8 +7,10 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
+if TYPE_CHECKING:  # Keras is imported by the functions that need it: reading metadata needs no TensorFlow
+    import keras
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SHIPPED_MODEL = RESOURCES / "digit_lens.keras"
@@ -23,6 +25,8 @@ class ModelFileError(Exception):
 
 def load_model(path: str | os.PathLike | None = None) -> keras.Model:
     """The Keras model at `path` (the shipped model when None), ready for inference."""
+    import keras
+
     path = Path(path) if path is not None else SHIPPED_MODEL
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file.")
@@ -43,6 +47,8 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
 
 def _load_any_case(path: Path) -> keras.Model:
     """Keras reads only lower-case suffixes: a MODEL.KERAS is read through a lower-case link to it."""
+    import keras
+
     if path.suffix == path.suffix.lower():
         return keras.models.load_model(path, compile=False)
     with tempfile.TemporaryDirectory() as folder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class TrainConfig:
     augment: bool = False
     cosine_decay: bool = False
     seed: int = 0
+    styles: int = 0  # handwriting-style digits (model/handwriting.py) mixed into the training digits
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
         raise ValueError("epochs and batch size must be at least 1 and the learning rate positive")
     keras.utils.set_random_seed(config.seed)
     (x_train, y_train), (x_val, y_val) = data.split(config.validation_split)
+    if config.styles:
+        x_train, y_train = with_style_digits(x_train, y_train, config.styles, config.seed)
     batches = math.ceil(len(x_train) / config.batch_size)
     learning_rate = config.learning_rate
     if config.cosine_decay:
@@ -208,6 +212,14 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
               epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
               callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(), *(extra_callbacks or [])])
     return result
+
+
+def with_style_digits(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits plus `count` handwriting-style digits, made now on every core."""
+    from model.handwriting import style_digits
+
+    styled, styled_labels = style_digits(count, seed=seed, workers=os.cpu_count() or 1)
+    return np.concatenate([images, styled]), np.concatenate([labels, styled_labels.astype(labels.dtype)])
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,

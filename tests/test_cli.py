@@ -55,8 +55,10 @@ def test_classify_json_gives_one_object_per_file_in_order(digit_files, tmp_path)
     assert [row["file"] for row in rows] == files
     assert [row["digit"] for row in rows] == labels
     for row in rows:
-        assert set(row) == {"file", "label", "digit", "confidence", "probabilities"}
-        assert row["label"] == str(row["digit"])
+        assert set(row) == {"file", "label", "digit", "confidence", "unsure", "runner_up", "runner_up_label",
+                            "probabilities"}
+        assert row["label"] == str(row["digit"]) and row["runner_up_label"] == str(row["runner_up"])
+        assert row["unsure"] is False and row["runner_up"] != row["digit"]
         assert len(row["probabilities"]) == 10 and sum(row["probabilities"]) == pytest.approx(1.0, abs=1e-4)
         assert row["confidence"] == pytest.approx(max(row["probabilities"]))
 
@@ -199,3 +201,42 @@ def test_classify_json_names_the_class_from_a_labels_txt_beside_the_model(tmp_pa
     assert plain.returncode == 0 and ": blau (" in plain.stdout
     inspected = run_cli("inspect", "--model", str(tmp_path / "colours.keras"), "--preprocess", "digit")
     assert "classes (3): red, green, blue" in inspected.stdout and "preprocessing: digit" in inspected.stdout
+
+
+def test_classify_marks_a_digit_halfway_between_two_as_unsure(mnist, tmp_path):
+    # A 4 fading into a 9: somewhere on the way the model must be torn between them.
+    four, nine = (mnist.x_test[np.flatnonzero(mnist.y_test == d)[0]].astype(float) for d in (4, 9))
+    files = []
+    for i, w in enumerate(np.linspace(0.0, 1.0, 41)):
+        path = tmp_path / f"blend{i:02d}.png"
+        page_with_digit(np.round((1 - w) * four + w * nine).astype(np.uint8), 200, dark_on_light=True).save(path)
+        files.append(str(path))
+    rows = [json.loads(line) for line in run_cli("classify", "--json", *files).stdout.splitlines()]
+    assert (rows[0]["digit"], rows[-1]["digit"]) == (4, 9) and not rows[0]["unsure"] and not rows[-1]["unsure"]
+    torn = [row for row in rows if row["unsure"]]
+    assert torn and all({row["digit"], row["runner_up"]} == {4, 9} for row in torn)
+    row = torn[len(torn) // 2]
+    text = run_cli("classify", row["file"]).stdout.strip()
+    p = row["probabilities"]
+    assert text == (f"{row['file']}: {row['digit']} ({p[row['digit']]:.1%}), "
+                    f"or maybe {row['runner_up']} ({p[row['runner_up']]:.1%}) — unsure")
+
+
+def _test_accuracy(result: subprocess.CompletedProcess) -> float:
+    return float(next(line for line in result.stdout.splitlines() if line.startswith("Test accuracy")).split()[2].rstrip("%"))
+
+
+def test_train_mixes_in_style_digits_and_starts_from_a_given_model(tmp_path):
+    first = tmp_path / "first.keras"
+    result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--limit", "2000", "--out", str(first))
+    assert result.returncode == 0, result.stderr
+    assert "15/15" in result.stderr  # 1,800 training digits in batches of 128
+    tuned = tmp_path / "tuned.keras"
+    again = run_cli("train", "--init", str(first), "--epochs", "1", "--limit", "2000", "--styles", "1000",
+                    "--augment", "--learning-rate", "1e-7", "--out", str(tuned))
+    assert again.returncode == 0, again.stderr
+    assert f"from {first}" in again.stdout and "plus 1,000 handwriting-style digits" in again.stdout
+    assert "22/22" in again.stderr  # 1,800 + 1,000 digits
+    assert _test_accuracy(result) > 70 and abs(_test_accuracy(again) - _test_accuracy(result)) < 1.0  # same weights
+    missing = run_cli("train", "--init", str(tmp_path / "none.keras"), "--epochs", "1", "--out", str(tmp_path / "y.keras"))
+    assert missing.returncode == 2 and "--init" in missing.stderr and "Traceback" not in missing.stderr

@@ -101,3 +101,15 @@ def test_other_input_shapes_are_fitted_or_refused_clearly():
         preprocess(draw_seven(), (28, 28, 5))
     with pytest.raises(InputShapeError, match="fixed"):
         preprocess(draw_seven(), (None, None, 1))
+
+
+def test_fast_mask_growing_and_outlines_match_scipy_morphology():
+    from scipy import ndimage
+
+    from model.preprocess import _grown, _outline
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        mask = rng.random((int(rng.integers(1, 30)), int(rng.integers(1, 30)))) > rng.random()
+        assert np.array_equal(_grown(mask, 2), ndimage.binary_dilation(mask, iterations=2))
+        assert np.array_equal(_outline(mask), mask & ~ndimage.binary_erosion(mask))

@@ -115,10 +115,16 @@ def test_undo_and_clear_restore_the_previous_state(ready, qtbot):
     shown = prediction(ready)
     draw(ready, qtbot, line((60, 140), (220, 140)))
     assert not np.array_equal(ready.canvas.pixels(), before)
+    after = ready.canvas.pixels()
     qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     settle(ready, qtbot)
     assert np.array_equal(ready.canvas.pixels(), before)
     assert prediction(ready) == shown
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settle(ready, qtbot)
+    redone = ready.canvas.pixels().astype(int)  # Redo brings the stroke back (anti-aliased afresh)
+    assert redone[135:145, 70:210].min() > 200 and np.abs(redone - after).mean() < 0.5
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(ready, Qt.Key.Key_Escape)
     settle(ready, qtbot)
     assert not ready.canvas.pixels().any()
@@ -158,6 +164,78 @@ def test_clicking_a_first_layer_map_shows_its_kernel_and_input_patch(ready, qtbo
     assert np.array_equal(patch, ready.draw.model_input[6:9, 4:7, 0])
     assert dialog.readout.text().startswith("row 6, col 4: value ")
     dialog.close()
+
+
+def shown_maps(panel) -> np.ndarray | None:
+    """A copy of the mosaic a panel shows (None before it first shows one)."""
+    image = panel.image.image
+    return None if image is None else image.copy()
+
+
+def same_maps(shown: np.ndarray | None, expected: np.ndarray | None) -> bool:
+    if shown is None or expected is None:
+        return shown is expected
+    return np.array_equal(shown, expected, equal_nan=True)
+
+
+def expected_maps(window, index: int) -> np.ndarray:
+    """The mosaic panel `index` should show for the current inspection (levels per layer)."""
+    from gui.mosaic import Mosaic
+
+    panel = window.pipeline.panels[index]
+    values = window.draw.inspection.layers[index].values
+    return Mosaic(panel.mosaic.height, panel.mosaic.width, panel.mosaic.channels).fill(
+        values.reshape(panel.mosaic.height, panel.mosaic.width, panel.mosaic.channels))
+
+
+def test_panels_out_of_view_wait_and_are_current_once_scrolled_into_view(ready, qtbot):
+    from gui.panels import MapsPanel, levels_of
+
+    pipeline = ready.pipeline
+    bar = pipeline.scroll.verticalScrollBar()
+    qtbot.keyClick(bar, Qt.Key.Key_Home)
+    draw(ready, qtbot, ONE)
+    hidden = max(i for i, panel in enumerate(pipeline.panels) if isinstance(panel, MapsPanel))
+    assert hidden not in pipeline.visible_panels() and 1 in pipeline.visible_panels()
+    before = shown_maps(pipeline.panels[hidden])
+    draw(ready, qtbot, ZERO)
+    assert prediction(ready) == "0"
+    assert same_maps(shown_maps(pipeline.panels[1]), expected_maps(ready, 1))
+    assert same_maps(shown_maps(pipeline.panels[hidden]), before)  # not drawn while out of view
+    while hidden not in pipeline.visible_panels():  # page down: it is brought up to date as it comes into view
+        assert bar.value() < bar.maximum()
+        qtbot.keyClick(bar, Qt.Key.Key_PageDown)
+    panel = pipeline.panels[hidden]
+    assert same_maps(shown_maps(panel), expected_maps(ready, hidden))
+    assert panel.bar.levels() == levels_of(ready.draw.inspection.layers[hidden].values)
+    qtbot.keyClick(bar, Qt.Key.Key_Home)
+
+
+def test_saved_view_shows_every_panel_for_the_current_drawing(ready, qtbot, tmp_path):
+    from gui.panels import MapsPanel
+
+    qtbot.keyClick(ready.pipeline.scroll.verticalScrollBar(), Qt.Key.Key_Home)
+    draw(ready, qtbot, ZERO)
+    maps = [i for i, panel in enumerate(ready.pipeline.panels) if isinstance(panel, MapsPanel)]
+    assert ready.save_view(tmp_path / "view.png")
+    for index in maps:
+        assert same_maps(shown_maps(ready.pipeline.panels[index]), expected_maps(ready, index))
+
+
+def test_drawing_creates_and_destroys_no_widgets_or_plot_items(ready, qtbot):
+    import pyqtgraph as pg
+    from PySide6.QtCore import QObject
+
+    def census() -> tuple[int, int]:
+        views = ready.findChildren(pg.GraphicsView)
+        return len(ready.findChildren(QObject)), sum(len(view.scene().items()) for view in views)
+
+    draw(ready, qtbot, ONE)
+    before = census()
+    draw(ready, qtbot, ZERO, line((60, 140), (220, 140)))
+    qtbot.keyClick(ready, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(ready, qtbot)
+    assert census() == before
 
 
 def test_corrupt_image_file_leaves_the_window_as_it_was(ready, qtbot, tmp_path):
@@ -322,6 +400,27 @@ def test_train_tab_images_and_models_reach_draw_and_inspect(ready, qtbot, mnist)
         ready.open_model(MODEL)
 
 
+def test_kernels_tab_takes_the_canvas_drawing_and_a_sample_digit(ready, qtbot, mnist):
+    qtbot.waitUntil(lambda: ready.kernels is not None)
+    draw(ready, qtbot, ONE)
+    kernels = ready.kernels
+    ready.tabs.setCurrentWidget(kernels)
+    assert ready.tabs.tabText(ready.tabs.currentIndex()) == "Kernels"
+    qtbot.mouseClick(kernels.canvas_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not kernels._timer.isActive())
+    assert "canvas" in kernels.caption.text()
+    assert kernels.input.shape == (300, 300, 1)
+    assert kernels.input[:, 150].max() > 0.9 and kernels.input[:, :60].max() == 0  # the drawn 1, centre column only
+    qtbot.waitUntil(lambda: kernels.sample_button.toolTip().startswith("A random MNIST test digit from"),
+                    timeout=LOAD_TIMEOUT_MS)  # the local test digits are found
+    qtbot.mouseClick(kernels.sample_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: kernels.caption.text().startswith("MNIST test digit #"))
+    index = int(kernels.caption.text().split("#")[1].split(":")[0])
+    assert kernels.caption.text().endswith(f"true label {mnist.y_test[index]}")
+    assert kernels.shapes.text().count("(1, 300, 300, 1)") == 2
+    ready.tabs.setCurrentWidget(ready.draw)
+
+
 def test_models_of_other_architectures_and_input_shapes(ready, qtbot, tmp_path):
     import keras
 
@@ -462,3 +561,28 @@ def test_without_local_mnist_sample_asks_before_downloading_and_says_when_offlin
         assert window.canvas.is_blank and button.isEnabled()
     finally:
         window.close()
+
+
+def test_a_drawing_between_two_digits_reads_or_maybe(ready, qtbot):
+    # A 1 whose flag grows into a 7's bar: somewhere on the way the window must say it is unsure.
+    def flagged_one(length: float) -> str:
+        ready.canvas.clear()
+        draw(ready, qtbot, line((150 - length, 45), (150, 45)) + line((150, 45), (150, 240))[1:])
+        return prediction(ready)
+
+    low, high = 0.0, 110.0
+    assert flagged_one(low) == "1" and flagged_one(high) == "7"
+    shown = ""
+    for _ in range(12):
+        middle = (low + high) / 2
+        shown = flagged_one(middle)
+        if "or maybe" in shown:
+            break
+        low, high = (middle, high) if shown == "1" else (low, middle)
+    assert shown in ("1, or maybe 7", "7, or maybe 1")
+    output = ready.pipeline.output
+    assert output.confidence.text().startswith("unsure: ")
+    assert output.prediction.width() >= output.prediction.sizeHint().width()  # the words fit the panel
+    ready.canvas.clear()
+    draw(ready, qtbot, ONE)
+    assert prediction(ready) == "1" and "confident" in output.confidence.text()

@@ -1,0 +1,190 @@
+"""Accuracy per handwriting style on digits no model trained on, beside MNIST test accuracy; prints JSON.
+
+The digits come from the evaluation generator (model/drawn_digits.py: its own templates and
+seeds, separate from the training styles of model/handwriting.py): `--per-style` digits
+of every template (flagged 1, crossed 7, one-stroke open 4, hooked 9, ...), every other one
+with small curls at its stroke ends, on pages of any size and polarity, through the same
+preprocessing as `main.py classify`.  With `--canvas K`, K digits of every template are
+also drawn stroke by stroke with mouse events on the real window's canvas and read from
+its prediction label.  Each `--model` gets its own report; the unsure verdict
+(model/verdict.py) is scored too: how many wrong answers it flags and how many right ones.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_styles.py [--model OLD --model NEW] [--per-style 150] [--canvas 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench_drawn_digits import _compact_json, _top_confusions  # noqa: E402
+from model.data import DataError, load_mnist  # noqa: E402
+from model.drawn_digits import TEMPLATES, render_stroke_digit, template_paths  # noqa: E402
+from model.preprocess import preprocess  # noqa: E402
+
+STYLES = [(label, style) for label in sorted(TEMPLATES) for style in sorted(TEMPLATES[label])]
+
+
+def style_name(label: int, style: str) -> str:
+    return f"{label}-{style}"
+
+
+def _rng(seed: int, index: int, i: int) -> np.random.Generator:
+    return np.random.default_rng([seed, 31, index, i])
+
+
+def _prepare(job: tuple[int, int, int]) -> list[np.ndarray | None]:
+    """In a worker: the preprocessed inputs of one template's digits."""
+    index, count, seed = job
+    label, style = STYLES[index]
+    return [preprocess(render_stroke_digit(label, style, _rng(seed, index, i), end_hooks=bool(i % 2))[0]).model_input
+            for i in range(count)]
+
+
+def style_inputs(per_style: int, seed: int, workers: int) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Model inputs, labels, style names and end-hook flags of the whole style set."""
+    jobs = [(index, per_style, seed) for index in range(len(STYLES))]
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            parts = list(pool.map(_prepare, jobs))
+    else:
+        parts = [_prepare(job) for job in jobs]
+    blank = np.zeros((28, 28, 1), np.float32)
+    inputs = np.stack([x if x is not None else blank for part in parts for x in part])
+    labels = np.repeat([label for label, _ in STYLES], per_style)
+    names = [style_name(*STYLES[index]) for index in range(len(STYLES)) for _ in range(per_style)]
+    hooks = np.tile(np.arange(per_style) % 2 == 1, len(STYLES))
+    return inputs, labels, names, hooks
+
+
+def _accuracy(hits) -> dict:
+    hits = np.asarray(hits, dtype=bool)
+    return {"n": int(hits.size), "accuracy": round(float(hits.mean()), 4) if hits.size else None}
+
+
+def per_style(correct: np.ndarray, names: list[str]) -> dict[str, dict]:
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for ok, name in zip(correct, names):
+        groups[name].append(bool(ok))
+    return {name: _accuracy(groups[name]) for name in sorted(groups)}
+
+
+def unsure_score(probabilities: np.ndarray, labels: np.ndarray) -> dict:
+    """How the unsure verdict splits right and wrong answers (model/verdict.py thresholds)."""
+    from model.verdict import verdict
+
+    flagged = np.array([verdict(p).unsure for p in probabilities])
+    wrong = probabilities.argmax(axis=1) != labels
+    return {"flagged": round(float(flagged.mean()), 4),
+            "wrong_answers_flagged": round(float(flagged[wrong].mean()), 4) if wrong.any() else None,
+            "right_answers_flagged": round(float(flagged[~wrong].mean()), 4),
+            "flagged_that_are_wrong": round(float(wrong[flagged].mean()), 4) if flagged.any() else None,
+            "wrong_left_unflagged": int((wrong & ~flagged).sum())}
+
+
+def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
+    """`count` digits of every template drawn with mouse strokes on the window's canvas, read from its label."""
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from gui import MainWindow
+    from gui.scripting import scaled, stroke, wait_until
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(model_path=model_path)
+    window.resize(1366, 740)
+    window.show()
+    wait_until(lambda: window.is_ready, 180)
+    label = window.findChild(QLabel, "prediction")
+    hits: dict[str, list[bool]] = defaultdict(list)
+    for index, (digit, style) in enumerate(STYLES):
+        for i in range(count):
+            rng = _rng(seed + 1, index, i)
+            paths = [line for line, _ in template_paths(digit, style, rng, end_hooks=bool(i % 2))]
+            points = np.vstack(paths)
+            low, size = points.min(axis=0), np.ptp(points, axis=0).max()
+            height = rng.uniform(120, 230)
+            corner = rng.uniform(25, 255 - height * np.ptp(points, axis=0) / size)
+            window.canvas.clear()
+            for line in paths:
+                stroke(window.canvas, scaled((line - low) / size * height + corner, window.canvas))
+            wait_until(lambda: not window.draw._timer.isActive(), 30)
+            app.processEvents()
+            hits[style_name(digit, style)].append(label.text().split(",")[0].strip() == str(digit))
+    window.close()
+    every = [ok for name in hits for ok in hits[name]]
+    worst = min(hits, key=lambda name: np.mean(hits[name]))
+    return {"accuracy": _accuracy(every), "worst_style": worst, "by_style": {n: _accuracy(hits[n]) for n in sorted(hits)}}
+
+
+def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[str], hooks: np.ndarray,
+           mnist, canvas: int, seed: int) -> dict:
+    from model.inspection import expected_input_scale
+    from model.store import load_model
+
+    model = load_model(model_path)
+    scale = expected_input_scale(model)
+    probabilities = model.predict(inputs * scale, batch_size=512, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    correct = predicted == labels
+    mnist_probabilities = model.predict(mnist.x_test[..., None].astype(np.float32) / 255.0 * scale,
+                                        batch_size=512, verbose=0)
+    styles = per_style(correct, names)
+    worst = min(styles, key=lambda name: styles[name]["accuracy"])
+    result = {
+        "model": model_path,
+        "mnist_test_accuracy": round(float((mnist_probabilities.argmax(axis=1) == mnist.y_test).mean()), 4),
+        "styles_accuracy": _accuracy(correct),
+        "worst_style": {"style": worst, **styles[worst]},
+        "styles_under_98": sorted(name for name in styles if styles[name]["accuracy"] < 0.98),
+        "with_end_hooks": _accuracy(correct[hooks]),
+        "without_end_hooks": _accuracy(correct[~hooks]),
+        "by_style": styles,
+        "confusions": _top_confusions(labels, predicted),
+        "unsure_on_styles": unsure_score(probabilities, labels),
+        "unsure_on_mnist_test": unsure_score(mnist_probabilities, mnist.y_test),
+    }
+    if canvas:
+        result["canvas"] = canvas_accuracy(model_path, canvas, seed)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", help="Keras model file, repeatable (default: the shipped model)")
+    parser.add_argument("--per-style", type=int, default=150, help="digits per template (default 150)")
+    parser.add_argument("--canvas", type=int, default=0, help="digits per template drawn on the window's canvas")
+    parser.add_argument("--seed", type=int, default=5151)
+    parser.add_argument("--data", default=None, help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST)")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    try:
+        mnist = load_mnist(args.data)
+    except DataError as exc:
+        raise SystemExit(str(exc)) from None
+    inputs, labels, names, hooks = style_inputs(args.per_style, args.seed, args.workers)
+    from model.store import SHIPPED_MODEL
+
+    models = args.model or [str(SHIPPED_MODEL)]
+    result = {"seed": args.seed, "per_style": args.per_style, "styles": len(STYLES),
+              "models": [report(path, inputs, labels, names, hooks, mnist, args.canvas, args.seed) for path in models]}
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    print(_compact_json(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Kernels tab: one convolution layer set by hand, on any image."""
