@@ -41,8 +41,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_spec_options(classify)
     classify.set_defaults(run=_run_classify)
 
-    train = commands.add_parser("train", help="train a model on MNIST")
-    train.add_argument("--arch", default=SHIPPED_ARCHITECTURE, choices=list(ARCHITECTURE_SUMMARIES))
+    train = commands.add_parser("train", help="train a model on MNIST or on a folder of your own images")
+    train.add_argument("--arch", choices=list(ARCHITECTURE_SUMMARIES),
+                       help=f"the architecture (default: {SHIPPED_ARCHITECTURE}; colour_cnn with --folder)")
+    train.add_argument("--folder", metavar="DIR", help="train on your own images: one subfolder per class, named after "
+                                                       "the class (DIR/cats/*.jpg, DIR/dogs/*.jpg)")
+    train.add_argument("--size", type=_positive_int, help="with --folder: the images' side in pixels "
+                                                          "(default: the architecture's, else 64)")
+    channels = train.add_mutually_exclusive_group()
+    channels.add_argument("--grey", dest="channels", action="store_const", const=1, help="with --folder: grey images")
+    channels.add_argument("--colour", dest="channels", action="store_const", const=3,
+                          help="with --folder: colour images (the default unless the architecture is grey)")
     train.add_argument("--epochs", type=_positive_int, default=5)
     train.add_argument("--batch-size", type=_positive_int, default=128)
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3)
@@ -186,6 +195,7 @@ def _json_line(record: dict) -> str:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    from model.catalogue import SHIPPED_ARCHITECTURE
     from model.data import DataError, load_mnist
     from model.store import ModelFileError, check_save_path
 
@@ -193,6 +203,11 @@ def _run_train(args: argparse.Namespace) -> int:
         out = check_save_path(args.out)
     except ModelFileError as exc:
         return _fail(f"--out {args.out}: {exc}")
+    if args.folder:
+        return _train_on_folder(args, out)
+    if args.size or args.channels:
+        return _fail("--size, --grey and --colour go with --folder (MNIST digits are 28x28 grey).")
+    args.arch = args.arch or SHIPPED_ARCHITECTURE
     try:
         data = load_mnist(args.data)
     except DataError as exc:
@@ -206,6 +221,31 @@ def _run_train(args: argparse.Namespace) -> int:
     return _train_and_save(args, data, out)
 
 
+def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
+    """`train --folder`: the folder's images at the chosen size, then the usual run."""
+    from model.catalogue import USUAL_SHAPES
+    from model.image_folder import DEFAULT_SIDE, FolderError, load_image_folder
+
+    for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.limit, "--limit"),
+                        (args.augment, "--augment"), (args.styles, "--styles")):
+        if given:
+            return _fail(f"{flag} is for MNIST digits; it does not go with --folder.")
+    args.arch = args.arch or "colour_cnn"
+    side, _, channels = USUAL_SHAPES.get(args.arch, (DEFAULT_SIDE, DEFAULT_SIDE, 3))
+    print(f"Reading {args.folder}...", flush=True)
+    try:
+        data = load_image_folder(args.folder, args.size or side, args.channels or channels,
+                                 args.validation_split, args.seed)
+        data.split(args.validation_split)
+    except FolderError as exc:
+        return _fail(f"--folder: {exc}")
+    except ValueError as exc:
+        return _fail(f"--validation-split: {exc}")
+    if data.skipped:
+        print(f"digit-lens: {data.skipped_note()}.", file=sys.stderr)
+    return _train_and_save(args, data, out)
+
+
 def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     from model.architectures import build
     from model.store import ModelFileError, load_model, save_model_atomic
@@ -214,20 +254,23 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
                          cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles))
+    names = getattr(data, "class_names", None)  # a folder's classes; None for MNIST's digits
     if args.init:
         try:
             model = load_model(args.init)
         except ModelFileError as exc:
             return _fail(f"--init: {exc}")
     else:
-        model = build(args.arch)
+        model = build(args.arch, *((data.x_train.shape[1:], len(names)) if names else ((28, 28, 1), 10)))
+    what = f"{len(data.x_train):,} images in {len(names)} classes ({', '.join(names)})" if names else \
+        f"{len(data.x_train):,} digits"
     print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "
           f"({model.count_params():,} parameters) on {data.source}: "
-          f"{len(data.x_train):,} digits, {config.validation_split:.0%} held out for validation"
+          f"{what}, {config.validation_split:.0%} held out for validation"
           f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
-    table = _EpochTable(config.epochs)
+    table = _EpochTable(config.epochs, "images/s" if names else "digits/s")
     try:
         result = train(model, data, config, on_batch=table.batch, on_epoch=table.epoch)
     except KeyboardInterrupt:
@@ -237,14 +280,30 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
         return _fail(f"{result.message} Nothing written: {out} is unchanged.")
     if result.stopped:
         print(result.message, file=sys.stderr)
-    accuracy, _ = evaluate(model, data.x_test, data.y_test)
-    print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
+    info = _measured_info(model, data, evaluate)
     try:
-        save_model_atomic(model, out, info={"test_accuracy": accuracy, "test_digits": len(data.x_test)})
+        save_model_atomic(model, out, info=info)
     except (ModelFileError, OSError) as exc:
         return _fail(f"the trained model could not be written to {out} ({exc}).")
     print(f"Trained in {time.perf_counter() - started:.0f} s; model written to {out}.")
     return 1 if result.stopped and not result.history else 0
+
+
+def _measured_info(model, data, evaluate) -> dict:
+    """Accuracy on the test digits (or a folder's held-out images), printed, and what the saved model keeps."""
+    names = getattr(data, "class_names", None)
+    if names is None:
+        accuracy, _ = evaluate(model, data.x_test, data.y_test)
+        print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
+        return {"test_accuracy": accuracy, "test_digits": len(data.x_test)}
+    info = {"class_names": list(names), "preprocessing": "photo", "trained_on": data.source}
+    if not len(data.x_test):
+        print("No images held out (--validation-split 0): accuracy not measured.")
+        return info
+    accuracy, _ = evaluate(model, data.x_test, data.y_test)
+    test_set = f"{len(data.x_test):,} held-out images of {Path(data.source).name}"
+    print(f"Held-out accuracy: {accuracy:.2%} on the {test_set}.")
+    return {**info, "test_accuracy": accuracy, "test_set": f"the {test_set}"}
 
 
 class _EpochTable:
@@ -252,8 +311,9 @@ class _EpochTable:
 
     HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
 
-    def __init__(self, epochs: int) -> None:
+    def __init__(self, epochs: int, unit: str = "digits/s") -> None:
         self.epochs = epochs
+        self.unit = unit
         self._bar = None
         print(self.HEADER, flush=True)
 
@@ -265,9 +325,9 @@ class _EpochTable:
         with redirect_stdout(sys.stderr):  # the bar on stderr (a live bar when that is a terminal), the table on stdout
             if self._bar is None or progress.batch == 1:
                 self._bar = keras.utils.Progbar(progress.batches_per_epoch, interval=0.2, unit_name="batch",
-                                                stateful_metrics=["loss", "acc", "digits/s"])
+                                                stateful_metrics=["loss", "acc", self.unit])
             self._bar.update(progress.batch, [("loss", progress.loss), ("acc", progress.accuracy),
-                                              ("digits/s", progress.samples_per_second)])
+                                              (self.unit, progress.samples_per_second)])
 
     def epoch(self, result) -> None:
         self._bar = None

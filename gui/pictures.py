@@ -34,6 +34,11 @@ def picture_from_qimage(image: QImage, name: str = "pasted image") -> Picture:
     return _picture(rows[:, :rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).copy(), name)
 
 
+def picture_from_array(pixels: np.ndarray, name: str) -> Picture:
+    """A uint8 (H, W, 1) or (H, W, 3) array (a training picture) as a Picture."""
+    return _picture(pixels[..., 0] if pixels.shape[2] == 1 else pixels, name)
+
+
 def _picture(image, name: str) -> Picture:
     from PIL import Image
 

@@ -272,8 +272,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Downloading MNIST: {done / 1e6:.1f} MB{share}…")
 
     def show_training_image(self, image: np.ndarray, label: int) -> None:
-        """An image from the Train tab on the canvas, and the Draw & Inspect tab in front."""
-        self.draw.show_digit(image, f"From training: true label {label}")
+        """An image from the Train tab on the canvas (a folder's picture as a photo, with its class name), and the
+        Draw & Inspect tab in front."""
+        if image.ndim == 3:
+            from gui.pictures import picture_from_array
+
+            name = self.train.class_names[label]
+            self.draw.show_picture(picture_from_array(image, f"From training: true class {name}"))
+        else:
+            self.draw.show_digit(image, f"From training: true label {label}")
         self.tabs.setCurrentWidget(self.draw)
 
     def _test_set(self, images, labels, source: str) -> None:

@@ -7,7 +7,7 @@ from typing import Callable
 import keras
 from keras import layers
 
-from model.catalogue import ARCHITECTURE_SUMMARIES, SHIPPED_ARCHITECTURE  # noqa: F401 (re-exported)
+from model.catalogue import ARCHITECTURE_SUMMARIES, SHIPPED_ARCHITECTURE, USUAL_SHAPES  # noqa: F401 (re-exported)
 from model.spec import DIGIT_SHAPE
 
 NUM_CLASSES = 10
@@ -96,7 +96,6 @@ ARCHITECTURES: dict[str, Callable[[tuple[int, int, int], int], keras.Model]] = {
     "colour_cnn": build_colour_cnn,
     "cats_dogs": build_cats_dogs,
 }
-DEFAULT_SHAPES = {"colour_cnn": (64, 64, 3), "cats_dogs": (50, 50, 1)}  # the others: MNIST's digits
 DEFAULT_CLASSES = {"cats_dogs": 2}
 
 
@@ -105,7 +104,7 @@ def build(name: str, input_shape: tuple[int, int, int] | None = None, classes: i
     given (two classes give one sigmoid unit, more a softmax)."""
     if name not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}")
-    return ARCHITECTURES[name](tuple(input_shape or DEFAULT_SHAPES.get(name, DIGIT_SHAPE)),
+    return ARCHITECTURES[name](tuple(input_shape or USUAL_SHAPES.get(name, DIGIT_SHAPE)),
                                classes or DEFAULT_CLASSES.get(name, NUM_CLASSES))
 
 

@@ -12,3 +12,4 @@ ARCHITECTURE_SUMMARIES = {
     "colour_cnn": "The classic first colour classifier: two convolution blocks on 64x64 colour images.",
     "cats_dogs": "The classic cats-vs-dogs model: two 64-filter blocks on 50x50 grey photos, one sigmoid unit.",
 }
+USUAL_SHAPES = {"colour_cnn": (64, 64, 3), "cats_dogs": (50, 50, 1)}  # the tutorials' inputs; the others: MNIST's

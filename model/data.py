@@ -56,8 +56,9 @@ class Mnist:
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) images to float32 (N, 28, 28, 1) in 0..1."""
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+    """uint8 (N, 28, 28) digits (or (N, H, W, C) pictures) to float32 (N, H, W, C) in 0..1."""
+    values = images.astype(np.float32) / 255.0
+    return values[..., np.newaxis] if values.ndim == 3 else values
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
