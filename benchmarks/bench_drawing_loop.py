@@ -116,7 +116,7 @@ def timed_parts():
 def drawing_loop(app, model_path: str) -> dict:
     from PySide6.QtCore import QEvent
 
-    from gui import MainWindow
+    from gui.window import MainWindow
     from gui.scripting import ellipse, mouse, scaled, wait_until
     from model.preprocess import preprocess
 

@@ -98,7 +98,7 @@ def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
     """`count` digits of every template drawn with mouse strokes on the window's canvas, read from its label."""
     from PySide6.QtWidgets import QApplication, QLabel
 
-    from gui import MainWindow
+    from gui.window import MainWindow
     from gui.scripting import scaled, stroke, wait_until
 
     app = QApplication.instance() or QApplication([])

@@ -3,7 +3,6 @@ in colour."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
@@ -11,7 +10,7 @@ from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QMouseEv
                            QPaintEvent, QPen, QUndoCommand, QUndoStack)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from model.images import IMAGE_SUFFIXES
+from gui.dropping import dropped_image_file
 
 IMAGE_SIDE = 280  # pixels of the image the model's preprocessing reads
 INVITATION = "Draw a digit here\n(or drop an image file)"
@@ -251,10 +250,3 @@ class _Painter(QPainter):
 def _pen(width: float) -> QPen:
     return QPen(Qt.GlobalColor.white, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                 Qt.PenJoinStyle.RoundJoin)
-
-
-def dropped_image_file(event: QDragEnterEvent | QDropEvent) -> str | None:
-    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-    if len(urls) == 1 and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
-        return urls[0].toLocalFile()
-    return None

@@ -22,7 +22,7 @@ SIZE = (1366, 740)  # a 1366x768 screen less its panel
 
 def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from gui import MainWindow
+    from gui.window import MainWindow
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
 

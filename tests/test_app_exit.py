@@ -17,7 +17,7 @@ SCRIPT = textwrap.dedent("""
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
-    from gui import MainWindow
+    from gui.window import MainWindow
 
     window = MainWindow()
     window.show()

@@ -204,22 +204,32 @@ def test_classify_json_names_the_class_from_a_labels_txt_beside_the_model(tmp_pa
 
 
 def test_classify_marks_a_digit_halfway_between_two_as_unsure(mnist, tmp_path):
-    # A 4 fading into a 9: somewhere on the way the model must be torn between them.
+    # A 4 fading into a 9: where the model turns from one to the other it must be torn between them.
+    from model.images import load_image
+    from model.inspection import Inspector
+    from model.store import load_model
+
     four, nine = (mnist.x_test[np.flatnonzero(mnist.y_test == d)[0]].astype(float) for d in (4, 9))
-    files = []
-    for i, w in enumerate(np.linspace(0.0, 1.0, 41)):
-        path = tmp_path / f"blend{i:02d}.png"
+
+    def blend(w: float) -> str:
+        path = tmp_path / f"blend{w:.6f}.png"
         page_with_digit(np.round((1 - w) * four + w * nine).astype(np.uint8), 200, dark_on_light=True).save(path)
-        files.append(str(path))
+        return str(path)
+
+    inspector = Inspector(load_model())
+    low, high = 0.0, 1.0  # the turning point, found in this process; classify reads the files it leaves
+    for _ in range(14):
+        middle = (low + high) / 2
+        low, high = (middle, high) if inspector.classify(load_image(blend(middle)))[1].digit == 4 else (low, middle)
+    files = [blend(0.0), blend(low), blend(high), blend(1.0)]
     rows = [json.loads(line) for line in run_cli("classify", "--json", *files).stdout.splitlines()]
-    assert (rows[0]["digit"], rows[-1]["digit"]) == (4, 9) and not rows[0]["unsure"] and not rows[-1]["unsure"]
-    torn = [row for row in rows if row["unsure"]]
-    assert torn and all({row["digit"], row["runner_up"]} == {4, 9} for row in torn)
-    row = torn[len(torn) // 2]
-    text = run_cli("classify", row["file"]).stdout.strip()
-    p = row["probabilities"]
-    assert text == (f"{row['file']}: {row['digit']} ({p[row['digit']]:.1%}), "
-                    f"or maybe {row['runner_up']} ({p[row['runner_up']]:.1%}) — unsure")
+    assert [row["digit"] for row in rows] == [4, 4, 9, 9]
+    assert not rows[0]["unsure"] and not rows[-1]["unsure"]
+    assert rows[1]["unsure"] and rows[2]["unsure"]
+    assert (rows[1]["runner_up"], rows[2]["runner_up"]) == (9, 4)
+    text = run_cli("classify", files[1]).stdout.strip()
+    p = rows[1]["probabilities"]
+    assert text == f"{files[1]}: 4 ({p[4]:.1%}), or maybe 9 ({p[9]:.1%}) — unsure"
 
 
 def _test_accuracy(result: subprocess.CompletedProcess) -> float:

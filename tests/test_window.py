@@ -28,7 +28,7 @@ def private_settings(tmp_path_factory):
 
 
 def open_window(qapp, model_path=MODEL):
-    from gui import MainWindow
+    from gui.window import MainWindow
 
     window = MainWindow(model_path=model_path)
     window.messages = []

@@ -26,7 +26,7 @@ SIZE = (1366, 740)  # a 1366x768 screen less its panel
 
 def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from gui import MainWindow
+    from gui.window import MainWindow
     from model.scene import demo_photo
 
     folder = Path(tempfile.mkdtemp())

@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from gui.canvas import dropped_image_file
+from gui.dropping import dropped_image_file
 from gui.kernels.kernel_editor import KernelEditor
 from gui.kernels.products import ProductsView
 from gui.kernels.stages import GREY, BarsView, MapView, StripView, contrast_levels
