@@ -87,7 +87,8 @@ class OutputPanel(QFrame):
         if answer.unsure != self._unsure_shown:
             self._unsure_shown = answer.unsure
             self.prediction.setFont(self._unsure_font if answer.unsure else self._sure_font)
-        self.confidence.setText(f"unsure: {answer.top} at {answer.confidence:.1%}, {answer.runner_up} at "
+        self.confidence.setText(f"unsure: {answer.names[answer.top]} at {answer.confidence:.1%}, "
+                                f"{answer.names[answer.runner_up]} at "
                                 f"{answer.runner_up_confidence:.1%}" if answer.unsure else f"{answer.confidence:.1%} confident")
 
     def clear(self, message: str = "") -> None:

@@ -58,6 +58,7 @@ class ColourBar:
         box.addItem(pg.ImageItem(np.linspace(0, 1, 256)[:, np.newaxis], axisOrder="row-major", lut=COLOR_LUT,
                                  levels=(0, 1)))
         box.setRange(xRange=(0, 1), yRange=(0, 256), padding=0)
+        self.box = box
         self.axis = pg.AxisItem("right")
         layout.addItem(self.axis)
         self._levels = (0.0, 1.0)
@@ -188,6 +189,35 @@ class MapsPanel(HeatMapPanel):
                 self.mapClicked.emit(found[0])
 
 
+class ColourInputPanel(MapsPanel):
+    """A colour model's input stage: the RGB image the model receives, as a picture (not three channel maps)."""
+
+    def __init__(self, stage, parent: QWidget | None = None) -> None:
+        super().__init__(stage, parent)
+        self.mosaic = Mosaic(*stage.output_shape[:2], 1)
+        self.image.setLookupTable(None)
+        for item in (self.bar.box, self.bar.axis):  # colours speak for themselves: no scale beside them
+            self.view.ci.removeItem(item)
+        self.image.getViewBox().setRange(QRectF(0, 0, *stage.output_shape[1::-1]), padding=0)
+        self._fit_height(PANEL_WIDTH)
+
+    def show_values(self, values: np.ndarray, per_map: bool) -> None:
+        self._values = values = values.reshape(self.stage.output_shape)
+        self._show_image(values, levels_of(np.array([0.0, 1.0, values.min(), values.max()])))
+
+    def _hover(self, scene_position: QPointF) -> None:
+        found = self._locate(scene_position)
+        if found is None:
+            self.readout.clear()
+            return
+        _, row, column = found
+        self.readout.setText(f"row {row}, col {column}  " + "  ".join(
+            f"{name} {value:.3f}" for name, value in zip("RGB", self._values[row, column])))
+
+    def _click(self, event) -> None:
+        """Nothing to open: the input has no kernel."""
+
+
 class StripPanel(HeatMapPanel):
     """A long vector as a one-row heat map you can zoom and pan along."""
 
@@ -259,7 +289,9 @@ class BarsPanel(StagePanel):
 def panel_for(stage) -> StagePanel:
     """The panel that suits a stage's output: maps for images, a strip for long vectors, else bars."""
     shape = stage.output_shape
-    if len(shape) in (2, 3) and min(shape[:2]) > 1:
+    if stage.kind == "InputLayer" and len(shape) == 3 and shape[2] == 3:
+        panel = ColourInputPanel(stage)
+    elif len(shape) in (2, 3) and min(shape[:2]) > 1:
         panel = MapsPanel(stage)
     elif stage.kind == "Flatten" or int(np.prod(shape)) > STRIP_LIMIT:
         panel = StripPanel(stage)

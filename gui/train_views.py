@@ -107,7 +107,7 @@ class FiltersView(QWidget):
         super().__init__(parent)
         self.filters_title = QLabel("<b>First-layer filters</b>")
         self.filters = _MosaicView("trainFilters")
-        self.maps_title = QLabel("<b>Feature maps of the probe digit</b>")
+        self.maps_title = QLabel("<b>Feature maps of the probe image</b>")
         self.maps = _MosaicView("trainFeatureMaps")
         self.no_maps = QLabel("This architecture has no convolution: each tile above is one dense unit's "
                               "weights over the image.", wordWrap=True, visible=False)
@@ -131,7 +131,7 @@ class FiltersView(QWidget):
         self.maps.setVisible(has_maps)
         self.no_maps.setVisible(not has_maps)
         if has_maps:
-            self.maps_title.setText(f"<b>Probe digit through {snapshot.maps_layer}</b>")
+            self.maps_title.setText(f"<b>Probe image through {snapshot.maps_layer}</b>")
             self.maps.show_tiles(snapshot.maps, per_map=False)
         else:
             self.maps_title.setText("<b>Feature maps</b>")

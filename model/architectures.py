@@ -136,6 +136,8 @@ def describe_layer(layer: keras.layers.Layer) -> str:
         activation = getattr(layer.activation, "__name__", "linear")
         if activation == "softmax":
             return f"Weighs all the evidence into {units} scores and turns them into probabilities that sum to 1."
+        if units == 1:
+            return "One unit: a weighted sum of every input" + (", squashed by a sigmoid into 0..1." if activation == "sigmoid" else ".")
         if activation == "relu":
             return f"{units} units, each a weighted sum of every input, negatives set to zero."
         return f"{units} units, each a weighted sum of every input."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from image_folders import make_folder, shape_photo
+from model.sample_folder import make_sample_folder as make_folder, shape_photo
 from test_cli import run_cli
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from image_folders import CLASSES, make_folder, shape_photo
+from model.sample_folder import CLASSES, make_sample_folder as make_folder, shape_photo
 from model.architectures import build
 from model.image_folder import FolderError, load_image_folder
 from model.training import TrainConfig, evaluate, train

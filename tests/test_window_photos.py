@@ -24,7 +24,7 @@ def private_settings(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def window(qapp, tmp_path_factory):
-    from gui import MainWindow
+    from gui.window import MainWindow
 
     folder = tmp_path_factory.mktemp("models")
     colour = save_model_atomic(build("colour_cnn"), folder / "colour.keras")
@@ -96,6 +96,7 @@ def test_a_colour_photo_reaches_the_model_resized_and_nothing_else(ready, qtbot,
     assert top_name(ready) == COLOURS[int(np.argmax(ready.draw.inspection.probabilities))]
     shown = ready.draw.input_panel.image.image
     assert shown.shape == (64, 64, 3)  # drawn in colour, not as three channel maps
+    np.testing.assert_array_equal(ready.pipeline.panels[0].image.image, ready.draw.model_input)  # the input stage too
     assert ready.canvas.pixels().ndim == 3 and np.array_equal(ready.canvas.source(), pixels)
     channels = ready.draw.input_panel.channels
     qtbot.mouseClick(channels, Qt.MouseButton.LeftButton)
@@ -166,6 +167,8 @@ def test_a_one_sigmoid_cats_and_dogs_model_shows_two_classes_and_its_threshold(r
     colour_photo(tmp_path / "pet.png")
     open_image(ready, qtbot, tmp_path / "pet.png")
     assert top_name(ready) == ("cats", "dogs")[int(np.argmax(ready.draw.inspection.probabilities))]
+    confidence = output.confidence.text()
+    assert ("cats at" in confidence and "dogs at" in confidence) if "unsure" in confidence else "confident" in confidence
     heights = output.bars.opts["height"]
     assert len(heights) == 2 and sum(heights) == pytest.approx(1.0)
     decoded = tf.io.decode_png(tf.io.read_file(str(tmp_path / "pet.png")), channels=3)
@@ -173,3 +176,68 @@ def test_a_one_sigmoid_cats_and_dogs_model_shows_two_classes_and_its_threshold(r
     np.testing.assert_allclose(ready.draw.model_input, expected, atol=1e-4)
 
 
+
+
+def drop_file(window, qtbot, path) -> None:
+    """Drag `path` onto the canvas and drop it, as a file manager would."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.canvas, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.imageOpened, timeout=30_000):
+        QApplication.sendEvent(window.canvas, drop)
+    settle(window, qtbot)
+
+
+def test_the_train_tab_trains_on_an_image_folder_and_its_model_names_a_dropped_photo(ready, qtbot, tmp_path):
+    from PySide6.QtWidgets import QPushButton
+
+    from model.sample_folder import make_sample_folder as make_folder, shape_photo
+
+    qtbot.waitUntil(lambda: ready.train is not None, timeout=LOAD_TIMEOUT_MS)
+    tab = ready.train
+    settings = tab.settings
+    ready.tabs.setCurrentWidget(tab)
+    settings.source.setCurrentIndex(2)
+    assert settings.image_options.isVisible() and not settings.train_limit.isEnabled()
+    (tmp_path / "lonely" / "cats").mkdir(parents=True)
+    settings.data_path.clear()
+    qtbot.keyClicks(settings.data_path, str(tmp_path / "lonely"))
+    assert "has one class folder (cats)" in settings.source_note.text() and not tab.start_button.isEnabled()
+    folder = make_folder(tmp_path / "shapes")
+    settings.data_path.clear()
+    qtbot.keyClicks(settings.data_path, str(folder))
+    settings.architecture.setCurrentIndex(settings.architecture.findData("colour_cnn"))
+    assert settings.image_size.value() == 64 and settings.image_colour.isChecked()
+    settings.image_size.setValue(32)
+    settings.epochs.setValue(4)
+    settings.batch_size.setValue(12)
+    settings.validation.setValue(25)
+    qtbot.mouseClick(tab.findChild(QPushButton, "trainStart"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.training, timeout=LOAD_TIMEOUT_MS)
+
+    assert "1 file skipped (not readable as images): squares/broken.jpg" in tab.status.text()
+    assert "Held-out accuracy" in tab.test_accuracy.text() and "12 held-out images of shapes" in tab.test_accuracy.text()
+    table = tab.confusion.table
+    assert [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())] == ["circles", "squares"]
+    assert tab.filters.filters.image.image.ndim == 3  # a colour model's first-layer filters, in colour
+    tab.confusion.show_cell(0, 0)
+    assert tab.confusion.gallery.count() > 0 and "True circles, predicted circles" in tab.confusion.caption.text()
+
+    with qtbot.waitSignal(ready.modelReady, timeout=LOAD_TIMEOUT_MS):
+        qtbot.mouseClick(tab.use_button, Qt.MouseButton.LeftButton)
+    assert ready.draw.inspector.spec.class_names == ("circles", "squares")
+    assert "held-out images of shapes" in ready.model_info.text()
+    shape_photo("circles", seed=7001, size=(160, 120)).save(tmp_path / "new.png")
+    drop_file(ready, qtbot, tmp_path / "new.png")
+    assert top_name(ready) == "circles"
+    ticks = [name for _, name in ready.pipeline.output.chart.getAxis("bottom")._tickLevels[0]]
+    assert ticks == ["circles", "squares"]
