@@ -179,8 +179,10 @@ class MapsPanel(HeatMapPanel):
         if found is None:
             self.readout.clear()
             return
-        channel, row, column = found
-        self.readout.setText(f"map {channel}  row {row}, col {column}  value {self._values[row, column, channel]:.3f}")
+        self.readout.setText(self._point_text(*found))
+
+    def _point_text(self, channel: int, row: int, column: int) -> str:
+        return f"map {channel}  row {row}, col {column}  value {self._values[row, column, channel]:.3f}"
 
     def _click(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton and not event.double():
@@ -205,14 +207,9 @@ class ColourInputPanel(MapsPanel):
         self._values = values = values.reshape(self.stage.output_shape)
         self._show_image(values, levels_of(np.array([0.0, 1.0, values.min(), values.max()])))
 
-    def _hover(self, scene_position: QPointF) -> None:
-        found = self._locate(scene_position)
-        if found is None:
-            self.readout.clear()
-            return
-        _, row, column = found
-        self.readout.setText(f"row {row}, col {column}  " + "  ".join(
-            f"{name} {value:.3f}" for name, value in zip("RGB", self._values[row, column])))
+    def _point_text(self, channel: int, row: int, column: int) -> str:
+        red, green, blue = self._values[row, column]
+        return f"row {row}, col {column}  R {red:.3f}  G {green:.3f}  B {blue:.3f}"
 
     def _click(self, event) -> None:
         """Nothing to open: the input has no kernel."""

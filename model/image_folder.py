@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.data import hold_out
 from model.images import IMAGE_SUFFIXES
 
 DEFAULT_SIDE = 64
@@ -54,20 +55,9 @@ class ImageFolder:
     def y_test(self) -> np.ndarray:
         return self.split(self.validation_split)[1][1]
 
-    @property
-    def noun(self) -> str:
-        return "images"
-
     def split(self, fraction: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """(train, validation): the last `fraction` of the (shuffled) pictures held out."""
-        if not 0.0 <= fraction < 1.0:
-            raise ValueError(f"the validation split must be at least 0 and below 1 (got {fraction:g}).")
-        held = int(round(len(self.images) * fraction))
-        cut = len(self.images) - held
-        if cut < 1 or (fraction > 0 and held < 1):
-            raise ValueError(f"a validation split of {fraction:g} of {len(self.images):,} images leaves {cut:,} to "
-                             f"train on and {held:,} to validate; each needs at least one.")
-        return (self.images[:cut], self.labels[:cut]), (self.images[cut:], self.labels[cut:])
+        return hold_out(self.images, self.labels, fraction, "images")
 
     def skipped_note(self) -> str:
         """'3 files skipped (not readable as images): a.jpg, b.png, c.gif'; '' when none were."""
