@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-split", type=float, default=0.1)
     train.add_argument("--augment", action="store_true", help="random rotations, shifts, scaling, shear, stroke thickness")
     train.add_argument("--cosine", action="store_true", help="decay the learning rate along a cosine")
-    train.add_argument("--data", help=".npz or IDX folder (default: $DIGIT_LENS_MNIST, else Keras' download)")
+    train.add_argument("--data", help=".npz or IDX folder (default: $DIGIT_LENS_MNIST, else Keras' download); "
+                                      "a folder with class subfolders is read as --folder")
     train.add_argument("--limit", type=_positive_int, help="train on the first N training digits only")
     train.add_argument("--out", default="model.keras", help="where to write the model (default: model.keras)")
     train.add_argument("--seed", type=int, default=0)
@@ -203,6 +204,8 @@ def _run_train(args: argparse.Namespace) -> int:
         out = check_save_path(args.out)
     except ModelFileError as exc:
         return _fail(f"--out {args.out}: {exc}")
+    if args.data and Path(args.data).is_dir() and any(p.is_dir() for p in Path(args.data).iterdir()):
+        args.folder, args.data = args.data, None  # subfolders, not IDX files: a folder of images, one per class
     if args.folder:
         return _train_on_folder(args, out)
     if args.size or args.channels:

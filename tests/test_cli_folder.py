@@ -49,5 +49,7 @@ def test_unusable_folders_and_mnist_only_options_get_one_line_and_status_2(tmp_p
         assert result.returncode == 2 and text in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 or "cuda" in result.stderr.lower()
         assert not (tmp_path / "x.keras").exists()
+    as_data = run_cli("train", "--data", str(tmp_path / "one"), "--out", str(tmp_path / "x.keras"))
+    assert as_data.returncode == 2 and "--folder: " in as_data.stderr and "has one class folder (cats)" in as_data.stderr
     wrong = run_cli("train", "--size", "32", "--out", str(tmp_path / "x.keras"))
     assert wrong.returncode == 2 and "--size, --grey and --colour go with --folder" in wrong.stderr
