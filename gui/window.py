@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
             from model.nets.store import read_info
 
             self._pending_info = read_info(self._model_path)
-            self._request = self.loader.load(self._model_path)
+            self._request = self.loader.load(self._model_path, self._pending_info)
             self.loader.find_test_set()
         if self.train is not None:
             return
@@ -140,13 +140,13 @@ class MainWindow(QMainWindow):
 
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self._pending_info = read_info(path)
-        self._request = self.loader.load(str(path))
+        self._request = self.loader.load(str(path), self._pending_info)
 
     def use_model(self, model, info: dict | None = None) -> None:
         """Inspect an in-memory keras.Model (from the Train tab); `info` as a saved model would carry."""
         self.statusBar().showMessage(f"Preparing {model.name}…")
         self._pending_info = dict(info or {})
-        self._request = self.loader.load(model)
+        self._request = self.loader.load(model, self._pending_info)
 
     def _loaded(self, request: int, inspector) -> None:
         if request != self._request:
@@ -189,8 +189,11 @@ class MainWindow(QMainWindow):
         if inspector is None:
             return
         text = f"{inspector.name} · {inspector.parameter_count:,} parameters"
+        if not inspector.spec.is_digit_model:
+            text += f" · classes: {_names_summary(inspector.spec.class_names)}"
         if math.isfinite(self._accuracy):
-            text += f" · {self._accuracy:.2%} on the 10,000 MNIST test digits"
+            on = self._model_info.get("test_set", "the 10,000 MNIST test digits")
+            text += f" · {self._accuracy:.2%} on {on}"
         can_measure = not math.isfinite(self._accuracy) and self.loader.can_measure(inspector)
         self.model_info.setText(text)
         self.measure_button.setVisible(can_measure)
@@ -202,14 +205,30 @@ class MainWindow(QMainWindow):
     def open_image(self, path: str | Path) -> None:
         """Read an image file in the background and put it on the canvas; a bad file changes nothing."""
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        self.images.submit(lambda job: _read_ink(path), lambda ink: self._image_read(ink, Path(path).name),
-                           lambda message: self._image_failed(message))
+        from gui.common.pictures import read_picture
 
-    def _image_read(self, ink: np.ndarray, name: str) -> None:
+        self.images.submit(lambda job: read_picture(path), self._image_read, self._image_failed)
+
+    def paste(self) -> None:
+        """Edit > Paste: an image on the clipboard (or a copied image file) goes on the canvas."""
+        from gui.common.pictures import picture_from_qimage
+
+        mime = QGuiApplication.clipboard().mimeData()
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+        if files and Path(files[0]).suffix.lower() in IMAGE_SUFFIXES:
+            self.open_image(files[0])
+        elif mime.hasImage():
+            image = QGuiApplication.clipboard().image()
+            self.statusBar().showMessage("Pasting…")
+            self.images.submit(lambda job: picture_from_qimage(image), self._image_read, self._image_failed)
+        else:
+            self.show_message("Nothing to paste", "The clipboard holds no image: copy a picture or an image file first.")
+
+    def _image_read(self, picture) -> None:
         self.statusBar().clearMessage()
-        self.draw.show_digit(ink, name)
+        self.draw.show_picture(picture)
         self.tabs.setCurrentWidget(self.draw)
-        self.imageOpened.emit(name)
+        self.imageOpened.emit(picture.name)
 
     def _image_failed(self, message: str) -> None:
         self.statusBar().clearMessage()
@@ -253,8 +272,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Downloading MNIST: {done / 1e6:.1f} MB{share}…")
 
     def show_training_image(self, image: np.ndarray, label: int) -> None:
-        """An image from the Train tab on the canvas, and the Draw & Inspect tab in front."""
-        self.draw.show_digit(image, f"From training: true label {label}", as_given=True)
+        """An image from the Train tab on the canvas (a folder's picture as a photo, with its class name), and the
+        Draw & Inspect tab in front."""
+        if image.ndim == 3:
+            from gui.common.pictures import picture_from_array
+
+            name = self.train.class_names[label]
+            self.draw.show_picture(picture_from_array(image, f"From training: true class {name}"))
+        else:
+            self.draw.show_digit(image, f"From training: true label {label}", as_given=True)
         self.tabs.setCurrentWidget(self.draw)
 
     def _test_set(self, images, labels, source: str) -> None:
@@ -322,6 +348,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
         edit_menu = self.menuBar().addMenu("&Edit")
+        self._action(edit_menu, "&Paste image", QKeySequence.StandardKey.Paste, self.paste)
         for action, keys in ((self.canvas.undo_stack.createUndoAction(self, "&Undo"), QKeySequence.StandardKey.Undo),
                              (self.canvas.undo_stack.createRedoAction(self, "&Redo"), QKeySequence.StandardKey.Redo)):
             action.setShortcuts(keys)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z both redo)
@@ -370,9 +397,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _read_ink(path: str | Path) -> np.ndarray:
-    """The ink of an image file (the first preprocessing step), for the canvas; runs on the images worker."""
-    from model.data.images import load_image
-    from model.inspect.preprocess import preprocess
-
-    return preprocess(load_image(path)).steps[0].image
+def _names_summary(names, shown: int = 4) -> str:
+    """The first few class names and how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

@@ -42,20 +42,28 @@ class MapDetail(QDialog):
             if kernel.shape[2] == 1:
                 weights = kernel[:, :, 0]
                 self._image_box(1, weights, DIVERGING, _symmetric(weights), f"{title} that made it", numbers=True)
+            elif kernel.shape[2] == 3 and model_input is not None:  # a colour image's first layer: the colour it seeks
+                from model.inspect.colour_kernels import as_colour
+
+                self._image_box(1, as_colour(kernel), None, (0, 1), f"{title} in colour (grey = 0 weight)")
             else:
                 tiles = Mosaic(*kernel.shape[:2], kernel.shape[2], aspect=1.0)
                 self._image_box(1, tiles.fill(kernel), DIVERGING, _symmetric(kernel),
                                 f"{title}: one slice per input map ({kernel.shape[2]})")
         if model_input is not None and self.kernel_size is not None:
-            self.patch_box = self._image_box(2, np.zeros(self.kernel_size), ACTIVATIONS, (0, 1),
-                                             "input patch under the cursor", numbers=True)
+            colour = model_input.shape[2] == 3
+            self.patch_box = self._image_box(2, np.zeros((*self.kernel_size, 3) if colour else self.kernel_size),
+                                             None if colour else ACTIVATIONS, (0, 1), "input patch under the cursor",
+                                             numbers=not colour)
         self._hover_proxy = on_hover(self.view.scene(), self._hover)
         self.resize(900, 420)
 
     def _image_box(self, column: int, data: np.ndarray, color_map, levels, title: str, numbers: bool = False) -> pg.ViewBox:
         self.view.addLabel(title, row=0, col=column)
         box = self.view.addViewBox(row=1, col=column, lockAspect=True, invertY=True, enableMouse=False)
-        image = pg.ImageItem(data, levels=levels, colorMap=color_map)
+        image = pg.ImageItem(data, levels=levels)
+        if color_map is not None:  # None: colour pictures, shown as they are
+            image.setColorMap(color_map)
         box.addItem(image)
         if numbers:
             self._numbers(box, data)
@@ -83,7 +91,8 @@ class MapDetail(QDialog):
 
             patch = input_patch(self.model_input, row, column, self.kernel_size[0])
             self.patch_box.addedItems[0].setImage(patch, autoLevels=False, levels=(0, 1))
-            self._numbers(self.patch_box, patch)
+            if patch.ndim == 2:
+                self._numbers(self.patch_box, patch)
 
 
 def _symmetric(values: np.ndarray) -> tuple[float, float]:

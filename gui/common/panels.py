@@ -56,6 +56,7 @@ class ColourBar:
         box.addItem(pg.ImageItem(np.linspace(0, 1, 256)[:, np.newaxis], lut=ACTIVATIONS_LUT,
                                  levels=(0, 1)))
         box.setRange(xRange=(0, 1), yRange=(0, 256), padding=0)
+        self.box = box
         self.axis = pg.AxisItem("right")
         layout.addItem(self.axis)
         self._levels = (0.0, 1.0)
@@ -176,14 +177,40 @@ class MapsPanel(HeatMapPanel):
         if found is None:
             self.readout.clear()
             return
-        channel, row, column = found
-        self.readout.setText(f"map {channel}  row {row}, col {column}  value {self._values[row, column, channel]:.3f}")
+        self.readout.setText(self._point_text(*found))
+
+    def _point_text(self, channel: int, row: int, column: int) -> str:
+        return f"map {channel}  row {row}, col {column}  value {self._values[row, column, channel]:.3f}"
 
     def _click(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton and not event.double():
             found = self._locate(event.scenePos())
             if found is not None:
                 self.mapClicked.emit(found[0])
+
+
+class ColourInputPanel(MapsPanel):
+    """A colour model's input stage: the RGB image the model receives, as a picture (not three channel maps)."""
+
+    def __init__(self, stage, parent: QWidget | None = None) -> None:
+        super().__init__(stage, parent)
+        self.mosaic = Mosaic(*stage.output_shape[:2], 1)
+        self.image.setLookupTable(None)
+        for item in (self.bar.box, self.bar.axis):  # colours speak for themselves: no scale beside them
+            self.view.ci.removeItem(item)
+        self.image.getViewBox().setRange(QRectF(0, 0, *stage.output_shape[1::-1]), padding=0)
+        self._fit_height(PANEL_WIDTH)
+
+    def show_values(self, values: np.ndarray, per_map: bool) -> None:
+        self._values = values = values.reshape(self.stage.output_shape)
+        self._show_image(values, levels_of(np.array([0.0, 1.0, values.min(), values.max()])))
+
+    def _point_text(self, channel: int, row: int, column: int) -> str:
+        red, green, blue = self._values[row, column]
+        return f"row {row}, col {column}  R {red:.3f}  G {green:.3f}  B {blue:.3f}"
+
+    def _click(self, event) -> None:
+        """Nothing to open: the input has no kernel."""
 
 
 class StripPanel(HeatMapPanel):
@@ -257,7 +284,9 @@ def _vector_index(panel: StripPanel | BarsPanel, index: int, scene_position: QPo
 def panel_for(stage) -> StagePanel:
     """The panel that suits a stage's output: maps for images, a strip for long vectors, else bars."""
     shape = stage.output_shape
-    if len(shape) in (2, 3) and min(shape[:2]) > 1:
+    if stage.kind == "InputLayer" and len(shape) == 3 and shape[2] == 3:
+        panel = ColourInputPanel(stage)
+    elif len(shape) in (2, 3) and min(shape[:2]) > 1:
         panel = MapsPanel(stage)
     elif stage.kind == "Flatten" or int(np.prod(shape)) > STRIP_LIMIT:
         panel = StripPanel(stage)

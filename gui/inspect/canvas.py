@@ -1,4 +1,5 @@
-"""The drawing surface: white ink on black, like MNIST, with per-stroke undo (Qt's QUndoStack)."""
+"""The drawing surface: white ink on black, like MNIST, with per-stroke undo (Qt's QUndoStack); photos shown
+in colour."""
 
 from __future__ import annotations
 
@@ -39,15 +40,29 @@ class Canvas(QWidget):
         self._current: QPainterPath | None = None
         self._image = QImage(IMAGE_SIDE, IMAGE_SIDE, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
+        self._photo: np.ndarray | None = None  # a photo shown as it is (set_photo)
+        self._photo_area = QRect()
 
     # -- the drawing as data -------------------------------------------------------------
 
     def pixels(self) -> np.ndarray:
-        """The drawing as a (IMAGE_SIDE, IMAGE_SIDE) uint8 array, 255 = ink (a copy)."""
+        """The drawing as a (IMAGE_SIDE, IMAGE_SIDE) uint8 array, 255 = ink (a copy); (.., .., 3) over a colour photo."""
         image = self._image
         buffer = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
         rows = buffer.reshape(image.height(), image.bytesPerLine())
+        if image.format() == QImage.Format.Format_RGB888:
+            return rows[:, :image.width() * 3].reshape(image.height(), image.width(), 3).copy()
         return rows[:, :image.width()].copy()
+
+    def source(self) -> np.ndarray:
+        """What the model's preprocessing reads: a photo set by `set_photo`, at its own size, while nothing is drawn
+        on it; else `pixels()` (over a photo, cut to the photo's area)."""
+        if self._photo is None:
+            return self.pixels()
+        if not self._strokes and self._current is None:
+            return self._photo
+        area = self._photo_area
+        return self.pixels()[area.top():area.bottom() + 1, area.left():area.right() + 1]
 
     @property
     def is_blank(self) -> bool:
@@ -58,17 +73,33 @@ class Canvas(QWidget):
         values = np.asarray(ink, dtype=np.float32)
         if values.max() > 1.0:
             values = values / 255.0
-        grey = np.ascontiguousarray(np.clip(values * 255.0, 0, 255).astype(np.uint8))
-        height, width = grey.shape
-        source = QImage(grey.data, width, height, width, QImage.Format.Format_Grayscale8)
+        self._photo = None
+        self._set_background(np.ascontiguousarray(np.clip(values * 255.0, 0, 255).astype(np.uint8)))
+
+    def set_photo(self, picture: np.ndarray) -> None:
+        """Show a photo ((H, W) grey or (H, W, 3) RGB uint8) as it is, fitted and centred; strokes start over and
+        are drawn on top of it."""
+        self._photo = np.ascontiguousarray(picture, dtype=np.uint8)
+        self._photo_area = self._set_background(self._photo)
+
+    def _set_background(self, picture: np.ndarray) -> QRect:
+        """`picture` (uint8 grey or RGB) fitted and centred on black; returns where it lies."""
+        height, width = picture.shape[:2]
+        colour = picture.ndim == 3
+        form = QImage.Format.Format_RGB888 if colour else QImage.Format.Format_Grayscale8
+        source = QImage(picture.data, width, height, picture.strides[0], form)
         fitted = source.scaled(IMAGE_SIDE, IMAGE_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.SmoothTransformation)
-        background = QImage(IMAGE_SIDE, IMAGE_SIDE, QImage.Format.Format_Grayscale8)
+        area = QRect((IMAGE_SIDE - fitted.width()) // 2, (IMAGE_SIDE - fitted.height()) // 2, fitted.width(), fitted.height())
+        background = QImage(IMAGE_SIDE, IMAGE_SIDE, form)
         background.fill(0)
         with _Painter(background) as painter:
-            painter.drawImage((IMAGE_SIDE - fitted.width()) // 2, (IMAGE_SIDE - fitted.height()) // 2, fitted)
+            painter.drawImage(area.topLeft(), fitted)
         self._background = background
+        if self._image.format() != form:
+            self._image = QImage(IMAGE_SIDE, IMAGE_SIDE, form)
         self._start_afresh()
+        return area
 
     def undo(self) -> None:
         """Take back the last stroke."""
@@ -77,6 +108,8 @@ class Canvas(QWidget):
     def clear(self) -> None:
         """Empty the canvas (and any loaded image)."""
         self._background = None
+        self._photo = None
+        self._image = QImage(IMAGE_SIDE, IMAGE_SIDE, QImage.Format.Format_Grayscale8)
         self._start_afresh()
 
     def _start_afresh(self) -> None:

@@ -1,10 +1,11 @@
-"""What the model receives: its input image, large and crisp, and the preprocessing steps."""
+"""What the model receives: its input image, large and crisp (in colour for RGB models), and the preprocessing
+steps (or, on request, the input's three channels)."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common.plotting import on_hover, pg
 
@@ -22,7 +23,13 @@ class InputPanel(QFrame):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
         self.title = QLabel("<b>Model input</b>")
-        layout.addWidget(self.title)
+        self.channels = QCheckBox("Channels", objectName="showChannels", visible=False)
+        self.channels.setToolTip("Show the red, green and blue channels the model receives, one by one")
+        self.channels.toggled.connect(lambda: self.show_input(self._model_input, self._steps))
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.channels)
+        layout.addLayout(header)
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(None)
         self.view.setMinimumHeight(230)
@@ -45,30 +52,39 @@ class InputPanel(QFrame):
         self.readout.setStyleSheet("color: gray")
         layout.addWidget(self.readout)
         self._hover_proxy = on_hover(self.view.scene(), self._hover)
-        self._input: np.ndarray | None = None
+        self._input: np.ndarray | None = None  # (H, W) grey or (H, W, 3) colour, 0..1
+        self._model_input: np.ndarray | None = None
+        self._steps: list = []
 
-    def set_shape(self, shape: tuple[int, int, int]) -> None:
-        """Frame the large view for a model input of (height, width, channels)."""
-        self.title.setText(f"<b>Model input</b> &nbsp;{'x'.join(map(str, shape))}")
+    def set_spec(self, spec) -> None:
+        """Frame the large view for the model's input (a model.spec.ModelSpec) and say how it is made."""
+        shape = spec.input_shape
+        self.title.setText(f"<b>Model input</b> &nbsp;{'x'.join(map(str, shape))} "
+                           f"{'colour' if spec.colour else 'grey'} &middot; {spec.preprocessing} preprocessing")
         self.box.setRange(QRectF(0, 0, shape[1], shape[0]), padding=0)
+        self.channels.setVisible(spec.colour)
         self.clear()
 
     def show_input(self, model_input: np.ndarray | None, steps) -> None:
-        """The image the model gets (None when blank) and the steps that made it (the first, the ink, left out)."""
-        steps = steps[1:]
-        self._input = None if model_input is None else model_input[..., 0]
+        """The image the model gets (None when blank) and the steps that made it (the first, the ink or the whole
+        picture, left out); with Channels ticked, the input's channels instead of the steps."""
+        self._model_input, self._steps = model_input, steps
+        shown = [(step.image, step.name) for step in steps[1:]]
+        self._input = None if model_input is None else model_input[..., 0] if model_input.shape[2] == 1 else model_input
         if self._input is None:
             self.image.clear()
         else:
             self.image.setImage(self._input, autoLevels=False, levels=(0, 1))
+        if self.channels.isChecked() and self._input is not None and self._input.ndim == 3:
+            shown = [(self._input[..., i], name) for i, name in enumerate(("red", "green", "blue"))]
         for i, (thumbnail, caption) in enumerate(self.steps):
-            image, name = (steps[i].image, steps[i].name) if i < len(steps) else (None, "")
+            image, name = shown[i] if i < len(shown) else (None, "")
             if image is None:
                 thumbnail.clear()
             else:
-                step = max(1, max(image.shape) // THUMBNAIL_PIXELS)
+                step = max(1, max(image.shape[:2]) // THUMBNAIL_PIXELS)
                 thumbnail.setImage(image[::step, ::step], autoLevels=False, levels=(0, 1))
-                thumbnail.setRect(_fitted(*image.shape))
+                thumbnail.setRect(_fitted(*image.shape[:2]))
             if caption.text != name:
                 caption.setText(name)
 
@@ -82,7 +98,9 @@ class InputPanel(QFrame):
                 or not (0 <= row < self._input.shape[0] and 0 <= column < self._input.shape[1])):
             self.readout.setText(" ")
             return
-        self.readout.setText(f"row {row}, col {column}: {self._input[row, column]:.3f}")
+        value = self._input[row, column]
+        text = f"{value:.3f}" if np.ndim(value) == 0 else "R {:.3f}  G {:.3f}  B {:.3f}".format(*value)
+        self.readout.setText(f"row {row}, col {column}: {text}")
 
 
 def _fitted(height: int, width: int) -> QRectF:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -57,15 +59,21 @@ class OutputPanel(QFrame):
         layout.addWidget(self.chart, 1)
         self.set_stage(None, 10)
 
-    def set_stage(self, stage, classes: int) -> None:
-        """Label the panel with the model's output stage and size the chart for `classes`."""
+    def set_stage(self, stage, classes: int | Sequence[str]) -> None:
+        """Label the panel with the model's output stage and size the chart for `classes` (a count, or names)."""
+        self.names = [str(i) for i in range(classes)] if isinstance(classes, int) else [str(n) for n in classes]
+        classes = len(self.names)
         if stage is not None:
             self.title.setText(f"<b>{stage.name}</b> &nbsp;<span style='color:gray'>{stage.kind}</span>"
                                f" &nbsp; {stage.shape_text.replace('->', '&rarr;')}")
             self.description.setText(stage.description)
         self.classes = classes
         self.chart.setXRange(-0.6, classes - 0.4, padding=0)
-        self.chart.getAxis("bottom").setTicks([[(i, str(i)) for i in range(classes)]])
+        self.chart.getAxis("bottom").setTicks([[(i, _tick(name)) for i, name in enumerate(self.names)]])
+        names_fit = max(map(len, self.names)) <= 2
+        self._sure_font.setPointSize(64 if names_fit else 28)  # a digit large; a name still fits
+        self._unsure_font.setPointSize(26 if names_fit else 18)
+        self.prediction.setFont(self._unsure_font if self._unsure_shown else self._sure_font)
         self.clear()
 
     def show_probabilities(self, probabilities: np.ndarray) -> None:
@@ -74,12 +82,13 @@ class OutputPanel(QFrame):
         brushes = [BAR_BRUSH] * self.classes
         brushes[top] = TOP_BRUSH
         self.bars.setOpts(height=probabilities, brushes=brushes)
-        answer = verdict(probabilities)
+        answer = verdict(probabilities, self.names)
         self.prediction.setText(answer.text)
         if answer.unsure != self._unsure_shown:
             self._unsure_shown = answer.unsure
             self.prediction.setFont(self._unsure_font if answer.unsure else self._sure_font)
-        self.confidence.setText(f"unsure: {answer.top} at {answer.confidence:.1%}, {answer.runner_up} at "
+        self.confidence.setText(f"unsure: {answer.names[answer.top]} at {answer.confidence:.1%}, "
+                                f"{answer.names[answer.runner_up]} at "
                                 f"{answer.runner_up_confidence:.1%}" if answer.unsure else f"{answer.confidence:.1%} confident")
 
     def clear(self, message: str = "") -> None:
@@ -87,3 +96,8 @@ class OutputPanel(QFrame):
         self.bars.setOpts(x=np.arange(self.classes), height=np.zeros(self.classes), brushes=[BAR_BRUSH] * self.classes)
         self.prediction.setText("")
         self.confidence.setText(message)
+
+
+def _tick(name: str, longest: int = 10) -> str:
+    """A class name short enough for the chart's axis (the prediction shows it whole)."""
+    return name if len(name) <= longest else name[:longest - 1] + "…"

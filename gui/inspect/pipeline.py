@@ -55,8 +55,8 @@ class PipelineView(QWidget):
         self._set_content(QWidget())
         self.per_map.toggled.connect(lambda: self._show(self._inspection))  # re-level the arrays it has
 
-    def set_stages(self, name: str, stages, classes: int) -> None:
-        """Build one panel per stage (the last, the output, is the pinned output panel)."""
+    def set_stages(self, name: str, stages, classes) -> None:
+        """Build one panel per stage (the last, the output, is the pinned output panel); `classes`: names or a count."""
         self.heading.setText(f"<b>{name}</b> &nbsp;— {len(stages)} stages, input to output")
         content = QWidget()
         column = QVBoxLayout(content)

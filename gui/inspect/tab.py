@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSplitter, QVBoxLayout, QWidget
 
 from gui.common.map_detail import MapDetail
 from gui.inspect.canvas import Canvas
 from gui.inspect.input_panel import InputPanel
 from gui.inspect.pipeline import PipelineView
 
-DEFAULT_INPUT = (28, 28, 1)  # preprocessing shape until a model is loaded
 LOADING = "Loading model… what you draw is classified as soon as it is ready."
 
 
@@ -41,6 +40,13 @@ class DrawInspectTab(QWidget):
         self.sample_button = QPushButton("Sample")
         self.sample_button.setEnabled(False)
         self.sample_button.setToolTip("Looking for the MNIST test digits…")
+        self.preprocessing = QComboBox(objectName="preprocessing")
+        self.preprocessing.addItem("Digit: ink found, cropped, centred (MNIST)", "digit")
+        self.preprocessing.addItem("Photo: plain resize, no crop", "photo")
+        self.preprocessing.setToolTip("How a drawing or picture becomes the model's input. Digit models get digit "
+                                      "preprocessing; other models get photo preprocessing.")
+        self.preprocessing.activated.connect(lambda index: self.set_preprocessing(self.preprocessing.itemData(index)))
+        self.picture = None  # the picture last opened or pasted (gui.common.pictures.Picture)
         self.sample_note = QLabel(" ")
         self.sample_note.setStyleSheet("color: gray")
         self.input_panel = InputPanel()
@@ -61,6 +67,10 @@ class DrawInspectTab(QWidget):
         for button in (self.undo_button, self.clear_button, self.sample_button):
             buttons.addWidget(button)
         column.addLayout(buttons)
+        preprocessing_row = QHBoxLayout()
+        preprocessing_row.addWidget(QLabel("Preprocessing"))
+        preprocessing_row.addWidget(self.preprocessing, 1)
+        column.addLayout(preprocessing_row)
         column.addWidget(self.sample_note)
         column.addWidget(self.input_panel, 2)
         self.left = left
@@ -85,26 +95,54 @@ class DrawInspectTab(QWidget):
     def set_inspector(self, inspector) -> None:
         """Show `inspector`'s model: rebuild the pipeline and classify what is drawn."""
         self.inspector = inspector
-        self.pipeline.set_stages(inspector.name, inspector.stages, inspector.num_classes)
-        self.input_panel.set_shape(inspector.input_shape)
+        self.pipeline.set_stages(inspector.name, inspector.stages, inspector.spec.class_names)
+        self.input_panel.set_spec(inspector.spec)
+        self.preprocessing.setCurrentIndex(self.preprocessing.findData(inspector.spec.preprocessing))
+        if self.picture is not None and not self.canvas.is_blank:
+            self._show_picture_as(inspector.spec.preprocessing)
         self.refresh()
+
+    def set_preprocessing(self, kind: str) -> None:
+        """Switch the loaded model's preprocessing ("digit" or "photo"); an opened picture is shown accordingly."""
+        if self.inspector is None or self.inspector.spec.preprocessing == kind:
+            return
+        self.inspector.set_preprocessing(kind)
+        self.set_inspector(self.inspector)
+
+    def show_picture(self, picture) -> None:
+        """An opened or pasted picture on the canvas: as it is for photo preprocessing, its ink for digits."""
+        self.picture = picture
+        self._show_picture_as(self.inspector.spec.preprocessing if self.inspector is not None else "digit")
+        self.sample_note.setText(picture.name)
+
+    def _show_picture_as(self, kind: str) -> None:
+        if kind == "photo":
+            self.canvas.set_photo(self.picture.photo)
+        else:
+            self.canvas.set_ink(self.picture.ink)
+            self._source = (self.picture.ink, False)
 
     def show_digit(self, image: np.ndarray, caption: str, as_given: bool = False) -> None:
         """Put an image (ink bright) on the canvas, with a caption such as its true label. Until it is
         drawn on, the model reads the image itself, not the canvas's copy of it: at its own resolution,
         and, `as_given` (a data set's digit), with no preprocessing when it has the model's input size."""
+        self.picture = None
         self.canvas.set_ink(image)
         self._source = (image, as_given)
         self.sample_note.setText(caption)
 
     def refresh(self) -> None:
         """Run the current drawing through preprocessing and the model, and update every panel."""
-        from model.inspect.preprocess import as_given as given, preprocess  # scipy: imported on the first drawing, not at start-up
+        from model.inspect.preprocess import as_given as given  # scipy: imported on the first drawing, not at start-up
+        from model.inspect.preprocess import preprocess
+        from model.spec import DIGIT_SHAPE  # the preprocessing until a model is loaded
 
         self._timer.stop()
-        shape = self.inspector.input_shape if self.inspector is not None else DEFAULT_INPUT
-        image, as_given = self._source or (self.canvas.pixels(), False)
-        prepared = (as_given and given(image, shape)) or preprocess(image, shape)
+        image, as_given = self._source or (self.canvas.source(), False)
+        if self.inspector is None:
+            prepared = preprocess(image, DIGIT_SHAPE)
+        else:
+            prepared = (as_given and given(image, self.inspector.input_shape)) or self.inspector.preprocess(image)
         self.input_panel.show_input(prepared.model_input, prepared.steps)
         self.model_input = prepared.model_input
         self.inspection = None

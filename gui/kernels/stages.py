@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsRectItem, QLabel, 
 
 from gui.common.mosaic import Mosaic
 from gui.common.panels import BAR_BRUSH, levels_of
-from gui.common.plotting import DIVERGING, GREY, on_hover, pg
+from gui.common.plotting import DIVERGING, on_hover, pg
 
 
 

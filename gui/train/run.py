@@ -26,6 +26,8 @@ class TrainRequest:
     data_path: str | None  # None: Keras' download
     train_limit: int | None = None  # the first N training digits; None: all
     tensorboard_dir: str | None = None
+    folder: str | None = None  # a folder of the user's images, one subfolder per class, instead of MNIST
+    image_shape: tuple[int, int, int] = (64, 64, 3)  # the folder's images at this size
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class TrainOutcome:
     test_images: np.ndarray | None = None
     test_labels: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    class_names: tuple[str, ...] | None = None  # a folder's classes; None: the ten digits
+    test_set: str = ""  # what the accuracy was measured on, e.g. "the 6 held-out images of pets"
 
 
 class TrainRun(QObject):
@@ -70,13 +74,8 @@ class TrainRun(QObject):
 
     def run(self, job) -> TrainOutcome:
         """Train; a cancelled job (the window is closing) stops after the current batch and skips evaluation."""
-        self.status.emit("Loading MNIST...")
-        from model.data.mnist import load_mnist
-
         request = self.request
-        data = load_mnist(request.data_path)
-        if request.train_limit:
-            data = data.subset(request.train_limit)
+        data = self._load_data()
         data.split(request.config.validation_split)  # a split that leaves either side empty says so now
         job.check()
         self.status.emit("Building the model (TensorFlow starts up once)...")
@@ -86,8 +85,9 @@ class TrainRun(QObject):
         from model.inspect.inspection import Inspector
         from model.train.training import train
 
-        model = build(request.architecture)
-        probe = SnapshotTaker(model, Inspector(model), data.x_test[PROBE_INDEX])
+        names = getattr(data, "class_names", None)
+        model = build(request.architecture, *((data.x_train.shape[1:], len(names)) if names else ((28, 28, 1), 10)))
+        probe = SnapshotTaker(model, Inspector(model), (data.x_test if len(data.x_test) else data.x_train)[PROBE_INDEX])
         config = request.config
         n_train = len(data.split(config.validation_split)[0][0])
         batches = -(-n_train // config.batch_size)
@@ -100,15 +100,37 @@ class TrainRun(QObject):
         result = train(model, data, config, on_batch=self.batchDone.emit, on_epoch=self.epochDone.emit,
                        control=self.control, extra_callbacks=callbacks)
         outcome = TrainOutcome(model, result)
+        outcome.class_names = names
         job.check()
-        if not result.diverged:
-            self.status.emit("Measuring accuracy on the test set...")
+        if not result.diverged and len(data.x_test):
+            self.status.emit("Measuring accuracy on the held-out images..." if names else
+                             "Measuring accuracy on the test set...")
             from model.train.training import confusion_matrix, evaluate
 
             outcome.test_accuracy, outcome.predicted = evaluate(model, data.x_test, data.y_test)
-            outcome.confusion = confusion_matrix(data.y_test, outcome.predicted)
+            outcome.confusion = confusion_matrix(data.y_test, outcome.predicted, len(names or range(10)))
             outcome.test_images, outcome.test_labels = data.x_test, data.y_test
+            outcome.test_set = (f"the {len(data.x_test):,} held-out images of {Path(data.source).name}" if names
+                                else f"the {len(data.x_test):,} MNIST test digits")
+        if getattr(data, "skipped", ()):
+            outcome.notes.append(data.skipped_note() + ".")
         return outcome
+
+    def _load_data(self):
+        """MNIST (all or its first N digits), or the request's image folder (FolderError says what is wrong)."""
+        request = self.request
+        if request.folder:
+            from model.data.image_folder import load_image_folder
+
+            self.status.emit(f"Reading the images in {Path(request.folder).name}...")
+            height, _, channels = request.image_shape
+            return load_image_folder(request.folder, height, channels, request.config.validation_split,
+                                     request.config.seed)
+        self.status.emit("Loading MNIST...")
+        from model.data.mnist import load_mnist
+
+        data = load_mnist(request.data_path)
+        return data.subset(request.train_limit) if request.train_limit else data
 
 
 class SnapshotTaker:

@@ -14,7 +14,7 @@ from gui.train.run import TrainRequest
 from model.data.mnist import ENV_VAR
 from model.nets.catalogue import ARCHITECTURE_SUMMARIES as ARCHITECTURES
 
-KERAS_SOURCE, LOCAL_SOURCE = 0, 1
+KERAS_SOURCE, LOCAL_SOURCE, FOLDER_SOURCE = 0, 1, 2
 
 
 class TrainSettings(QGroupBox):
@@ -30,8 +30,7 @@ class TrainSettings(QGroupBox):
             self.architecture.setItemData(self.architecture.count() - 1, summary, Qt.ItemDataRole.ToolTipRole)
         self.summary = QLabel(wordWrap=True)
         self.summary.setStyleSheet("color: #555;")
-        self.architecture.currentIndexChanged.connect(
-            lambda: self.summary.setText(ARCHITECTURES[self.architecture.currentData()]))
+        self.architecture.currentIndexChanged.connect(self._architecture_chosen)
 
         self.epochs = _spin("trainEpochs", 1, 500, 5)
         self.batch_size = _spin("trainBatchSize", 1, 4096, 128)
@@ -45,7 +44,12 @@ class TrainSettings(QGroupBox):
         self.cosine = QCheckBox("Cosine learning-rate decay", objectName="trainCosine")
 
         self.source = QComboBox(objectName="trainSource")
-        self.source.addItems(["MNIST through Keras (downloads once)", "Local .npz or IDX folder"])
+        self.source.addItems(["MNIST through Keras (downloads once)", "Local .npz or IDX folder",
+                              "Image folder: your own pictures, one subfolder per class"])
+        self.image_size = _spin("trainImageSize", 8, 256, 64, suffix=" px")
+        self.image_size.setToolTip("Every picture is resized to this many pixels a side (bilinear, no crop)")
+        self.image_colour = QCheckBox("Colour", objectName="trainImageColour", checked=True)
+        self.image_colour.setToolTip("Colour (RGB) pictures; unticked, grey")
         self.data_path = QLineEdit(objectName="trainDataPath", placeholderText="mnist.npz or a folder of IDX files")
         self.browse_file = QPushButton("File...")
         self.browse_folder = QPushButton("Folder...")
@@ -84,6 +88,15 @@ class TrainSettings(QGroupBox):
         path_row.addWidget(self.browse_file)
         path_row.addWidget(self.browse_folder)
         form.addRow(path_row)
+        image_row = QHBoxLayout()
+        image_row.addWidget(QLabel("Images"))
+        image_row.addWidget(self.image_size)
+        image_row.addWidget(self.image_colour)
+        image_row.addStretch(1)
+        self.image_options = QWidget(objectName="trainImageOptions")
+        self.image_options.setLayout(image_row)
+        image_row.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.image_options)
         form.addRow(self.source_note)
         form.addRow(self.tensorboard, self.tensorboard_dir)
         self.architecture.setCurrentIndex(0)
@@ -97,6 +110,16 @@ class TrainSettings(QGroupBox):
         text = self.data_path.text().strip()
         how = ("Download mnist.npz (the Keras layout: x_train, y_train, x_test, y_test) or the four IDX files "
                f"from the MNIST site and choose it here, set {ENV_VAR}, or pick 'MNIST through Keras' when online.")
+        if self.source.currentIndex() == FOLDER_SOURCE:
+            from model.data.image_folder import FolderError, class_folders
+
+            if not text:
+                return "No image folder chosen: choose a folder with one subfolder of pictures per class."
+            try:
+                class_folders(text)
+            except FolderError as exc:
+                return str(exc)
+            return None
         if not text:
             return "No data file chosen. " + how
         if not Path(text).expanduser().exists():
@@ -112,22 +135,48 @@ class TrainSettings(QGroupBox):
 
         config = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(),
                              learning_rate=self.learning_rate.value(), validation_split=self.validation.value() / 100,
-                             augment=self.augment.isChecked(), cosine_decay=self.cosine.isChecked())
+                             augment=self.augment.isChecked() and self.source.currentIndex() != FOLDER_SOURCE,
+                             cosine_decay=self.cosine.isChecked())
         local = self.source.currentIndex() == LOCAL_SOURCE
+        folder = self.source.currentIndex() == FOLDER_SOURCE
+        path = str(Path(self.data_path.text().strip()).expanduser())
+        side = self.image_size.value()
         return TrainRequest(
             architecture=self.architecture.currentData(), config=config,
-            data_path=str(Path(self.data_path.text().strip()).expanduser()) if local else None,
-            train_limit=self.train_limit.value() or None,
+            data_path=path if local else None, folder=path if folder else None,
+            image_shape=(side, side, 3 if self.image_colour.isChecked() else 1),
+            train_limit=None if folder else self.train_limit.value() or None,
             tensorboard_dir=(self.tensorboard_dir.text().strip() or None) if self.tensorboard.isChecked() else None)
 
+    def _architecture_chosen(self) -> None:
+        """The summary, and for the tutorial architectures their usual picture size and colour."""
+        from model.nets.catalogue import USUAL_SHAPES
+
+        name = self.architecture.currentData()
+        self.summary.setText(ARCHITECTURES[name])
+        if name in USUAL_SHAPES:
+            side, _, channels = USUAL_SHAPES[name]
+            self.image_size.setValue(side)
+            self.image_colour.setChecked(channels == 3)
+
     def _update_source(self) -> None:
-        local = self.source.currentIndex() == LOCAL_SOURCE
-        for widget in (self.data_path, self.browse_file, self.browse_folder):
+        folder = self.source.currentIndex() == FOLDER_SOURCE
+        local = self.source.currentIndex() == LOCAL_SOURCE or folder
+        for widget in (self.data_path, self.browse_folder):
             widget.setEnabled(local)
+        self.browse_file.setEnabled(local and not folder)
+        self.image_options.setVisible(folder)
+        for widget in (self.train_limit, self.augment):  # MNIST's: a folder is used whole, as it is
+            widget.setEnabled(not folder)
+        self.data_path.setPlaceholderText("a folder with one subfolder of pictures per class" if folder
+                                          else "mnist.npz or a folder of IDX files")
         problem = self.source_problem()
         if problem:
             self.source_note.setStyleSheet("color: #b00020;")
             self.source_note.setText(problem)
+        elif folder:
+            self.source_note.setStyleSheet("color: #555;")
+            self.source_note.setText("Class names are the subfolder names; unreadable files are skipped and listed.")
         elif local:
             self.source_note.setStyleSheet("color: #555;")
             self.source_note.setText("Local copy: no download needed.")
@@ -142,7 +191,9 @@ class TrainSettings(QGroupBox):
             self.data_path.setText(path)
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Folder with the four MNIST IDX files", self.data_path.text())
+        title = ("Folder with one subfolder of pictures per class" if self.source.currentIndex() == FOLDER_SOURCE
+                 else "Folder with the four MNIST IDX files")
+        path = QFileDialog.getExistingDirectory(self, title, self.data_path.text())
         if path:
             self.data_path.setText(path)
 

@@ -1,4 +1,4 @@
-"""The Train tab: train a model on MNIST on its own worker thread and watch it learn, live."""
+"""The Train tab: train a model on MNIST or a folder of images on its own worker thread and watch it learn, live."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class TrainTab(QWidget):
         self._history: list = []
         self._latest = None  # the newest BatchProgress, shown at the next tick
         self._epochs = self._batches = 0
+        self._noun = "digits"  # what the run trains on: "digits" or a folder's "images"
         self._started_at = 0.0
 
         self.settings = TrainSettings()
@@ -115,6 +116,11 @@ class TrainTab(QWidget):
     @property
     def training(self) -> bool:
         return self._job is not None
+
+    @property
+    def class_names(self) -> tuple[str, ...] | None:
+        """The latest run's class names (a folder's subfolders); None for digits."""
+        return self._outcome.class_names if self._outcome else None
 
     @property
     def model(self):
@@ -204,7 +210,8 @@ class TrainTab(QWidget):
 
     def _on_started(self, epochs: int, batches: int, digits: int) -> None:
         self._epochs, self._batches = epochs, batches
-        self.status.setText(f"Training on {digits:,} digits: {epochs} epochs of {batches} batches.")
+        self._noun = "images" if self._run is not None and self._run.request.folder else "digits"
+        self.status.setText(f"Training on {digits:,} {self._noun}: {epochs} epochs of {batches} batches.")
 
     def _on_batch(self, progress) -> None:
         previous, self._latest = self._latest, progress
@@ -233,7 +240,8 @@ class TrainTab(QWidget):
         remaining = (total - done) * self.settings.batch_size.value() / max(progress.samples_per_second, 1e-9)
         minutes, seconds = divmod(int(remaining), 60)
         self.counters.setText(f"Epoch {progress.epoch + 1}/{self._epochs}, batch {progress.batch}/{self._batches}\n"
-                              f"{progress.samples_per_second:,.0f} digits/s, ETA {minutes}:{seconds:02d}")
+                              f"{progress.samples_per_second:,.0f} {self._noun}/s, "
+                              f"ETA {minutes}:{seconds:02d}")
 
     def _on_finished(self, outcome: TrainOutcome) -> None:
         self._show_progress()
@@ -250,10 +258,15 @@ class TrainTab(QWidget):
         else:
             self.progress.setValue(100)
             self.status.setText(f"Finished {len(outcome.result.history)} epochs in {elapsed:.0f} s.")
+        if outcome.notes:
+            self.status.setText(self.status.text() + " " + " ".join(outcome.notes))
         if outcome.test_accuracy is not None:
-            self.test_accuracy.setText(f"Test accuracy: <b>{outcome.test_accuracy:.2%}</b> "
-                                       f"on {len(outcome.test_labels):,} digits")
-            self.confusion.set_results(outcome.confusion, outcome.test_images, outcome.test_labels, outcome.predicted)
+            self.test_accuracy.setText(f"{'Held-out' if outcome.class_names else 'Test'} accuracy: "
+                                       f"<b>{outcome.test_accuracy:.2%}</b> on {outcome.test_set}")
+            self.confusion.set_results(outcome.confusion, outcome.test_images, outcome.test_labels, outcome.predicted,
+                                       outcome.class_names)
+        elif outcome.class_names:
+            self.test_accuracy.setText("Accuracy not measured: no images held out (validation 0 %).")
         self._ended()
 
     def _on_failed(self, message: str) -> None:
@@ -268,11 +281,16 @@ class TrainTab(QWidget):
         self.runEnded.emit()
 
     def _info(self) -> dict:
-        """What a saved model file carries beside the weights: its test accuracy when it was measured."""
+        """What a saved model file carries beside the weights: its test accuracy when it was measured, and for a
+        folder's model its class names (the subfolders) and photo preprocessing."""
         outcome = self._outcome
+        info = {}
+        if outcome is not None and outcome.class_names:
+            info = {"class_names": list(outcome.class_names), "preprocessing": "photo"}
         if outcome is None or outcome.test_accuracy is None:
-            return {}
-        return {"test_accuracy": outcome.test_accuracy, "test_digits": len(outcome.test_labels)}
+            return info
+        return {**info, "test_accuracy": outcome.test_accuracy, "test_digits": len(outcome.test_labels),
+                "test_set": outcome.test_set}
 
     def _ask_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.keras", "Keras model (*.keras)")

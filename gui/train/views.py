@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from gui.common.colour_mosaic import colour_mosaic
 from gui.common.mosaic import Mosaic
 from gui.common.plotting import ACTIVATIONS, pg
 from model.train.monitoring import HISTORY_COLUMNS, best_epoch
@@ -18,9 +19,13 @@ GALLERY_LIMIT = 120
 
 
 def digit_icon(image: np.ndarray, size: int = 56) -> QIcon:
-    """A uint8 28x28 MNIST digit (255 = ink) as dark ink on white."""
-    gray = np.ascontiguousarray(255 - image.astype(np.uint8))
-    qimage = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0], QImage.Format.Format_Grayscale8).copy()
+    """A uint8 28x28 MNIST digit (255 = ink) as dark ink on white; a picture (H, W, 3 or 1) as it is."""
+    if image.ndim == 3:
+        pixels = np.ascontiguousarray(image if image.shape[2] == 3 else image[..., 0], dtype=np.uint8)
+        form = QImage.Format.Format_RGB888 if pixels.ndim == 3 else QImage.Format.Format_Grayscale8
+    else:
+        pixels, form = np.ascontiguousarray(255 - image.astype(np.uint8)), QImage.Format.Format_Grayscale8
+    qimage = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0], form).copy()
     return QIcon(QPixmap.fromImage(qimage.scaled(size, size)))
 
 
@@ -86,6 +91,13 @@ class _MosaicView(pg.GraphicsLayoutWidget):
         levels = (0.0, 1.0) if per_map else (float(np.min(values)), float(np.max(values)) + 1e-9)
         self.image.setImage(tiles, autoLevels=False, levels=levels)
 
+    def show_colour(self, tiles: np.ndarray) -> None:
+        """Show (n, h, w, 3) colour tiles in 0..1 as they are."""
+        picture = colour_mosaic(tiles)
+        self._mosaic = None
+        self.box.setRange(QRectF(0, 0, picture.shape[1], picture.shape[0]), padding=0)
+        self.image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
+
 
 class FiltersView(QWidget):
     """The first layer's weights and the probe digit's feature maps, as coloured image grids."""
@@ -94,10 +106,10 @@ class FiltersView(QWidget):
         super().__init__(parent)
         self.filters_title = QLabel("<b>First-layer filters</b>")
         self.filters = _MosaicView("trainFilters")
-        self.maps_title = QLabel("<b>Feature maps of the probe digit</b>")
+        self.maps_title = QLabel("<b>Feature maps of the probe image</b>")
         self.maps = _MosaicView("trainFeatureMaps")
         self.no_maps = QLabel("This architecture has no convolution: each tile above is one dense unit's "
-                              "weights over the 28x28 image.", wordWrap=True, visible=False)
+                              "weights over the image.", wordWrap=True, visible=False)
         self.caption = QLabel("Start training to watch the filters form.", wordWrap=True)
         self.caption.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
@@ -110,12 +122,15 @@ class FiltersView(QWidget):
     def show_snapshot(self, snapshot) -> None:
         self.updates += 1
         self.filters_title.setText(f"<b>First-layer weights</b> ({snapshot.layer})")
-        self.filters.show_tiles(np.moveaxis(snapshot.filters, 0, -1), per_map=True)
+        if snapshot.filters.ndim == 4:  # a colour model's first layer: each filter in the colours it seeks
+            self.filters.show_colour(snapshot.filters)
+        else:
+            self.filters.show_tiles(np.moveaxis(snapshot.filters, 0, -1), per_map=True)
         has_maps = snapshot.maps is not None
         self.maps.setVisible(has_maps)
         self.no_maps.setVisible(not has_maps)
         if has_maps:
-            self.maps_title.setText(f"<b>Probe digit through {snapshot.maps_layer}</b>")
+            self.maps_title.setText(f"<b>Probe image through {snapshot.maps_layer}</b>")
             self.maps.show_tiles(snapshot.maps, per_map=False)
         else:
             self.maps_title.setText("<b>Feature maps</b>")
@@ -124,9 +139,10 @@ class FiltersView(QWidget):
 
 
 class ConfusionView(QWidget):
-    """10x10 counts as a heat map; clicking a cell lists those test digits; clicking a digit emits it."""
+    """Counts (10x10 for digits, N x N for N named classes) as a heat map; clicking a cell lists those test
+    images; clicking one emits it."""
 
-    imageChosen = Signal(object, int)  # uint8 28x28, true label
+    imageChosen = Signal(object, int)  # uint8 28x28 digit or (H, W, C) picture, true label
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,6 +167,7 @@ class ConfusionView(QWidget):
         self.gallery.setMovement(QListWidget.Movement.Static)
         self.gallery.itemClicked.connect(self._emit_image)
         self._images = self._labels = self._predicted = None
+        self.names, self._what = tuple(str(d) for d in range(10)), "test digit"
         self.gallery.setMinimumWidth(140)
         row = QHBoxLayout()
         row.addWidget(self.table, 3)
@@ -160,12 +177,20 @@ class ConfusionView(QWidget):
         layout.addWidget(self.caption)
         layout.addLayout(row, 1)
 
-    def set_results(self, counts: np.ndarray, images: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> None:
+    def set_results(self, counts: np.ndarray, images: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
+                    names: tuple[str, ...] | None = None) -> None:
+        """Counts[true, predicted] of the test digits (or a folder's held-out images, with their class names)."""
         self._images, self._labels, self._predicted = images, labels, predicted
+        self.names = tuple(names or (str(d) for d in range(len(counts))))
+        self._what = "test digit" if names is None else "held-out image"
+        self.table.setRowCount(len(self.names))
+        self.table.setColumnCount(len(self.names))
+        self.table.setHorizontalHeaderLabels(list(self.names))
+        self.table.setVerticalHeaderLabels(list(self.names))
         peak = max(1, int(counts.max()))
         off_peak = max(1, int((counts - np.diag(np.diag(counts))).max()))
-        for r in range(10):
-            for c in range(10):
+        for r in range(len(self.names)):
+            for c in range(len(self.names)):
                 count = int(counts[r, c])
                 item = QTableWidgetItem(str(count))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -176,8 +201,9 @@ class ConfusionView(QWidget):
                 if strength > 0.6:
                     item.setForeground(QBrush(QColor("white")))
                 self.table.setItem(r, c, item)
-        self.caption.setText("Rows: true digit, columns: predicted. Click a cell to see its test digits; "
-                             "click a digit to load it into Draw & Inspect.")
+        thing = "digit" if names is None else "class"
+        self.caption.setText(f"Rows: true {thing}, columns: predicted. Click a cell to see its {self._what}s; "
+                             "click one to load it into Draw & Inspect.")
         self.gallery.clear()
 
     def mark_stale(self) -> None:
@@ -194,10 +220,10 @@ class ConfusionView(QWidget):
         for index in indices[:GALLERY_LIMIT]:
             item = QListWidgetItem(digit_icon(self._images[index]), "")
             item.setData(Qt.ItemDataRole.UserRole, int(index))
-            item.setToolTip(f"test digit #{index}: true {row}, predicted {column}")
+            item.setToolTip(f"{self._what} #{index}: true {self.names[row]}, predicted {self.names[column]}")
             self.gallery.addItem(item)
         shown = min(len(indices), GALLERY_LIMIT)
-        self.caption.setText(f"True {row}, predicted {column}: {len(indices)} test digits"
+        self.caption.setText(f"True {self.names[row]}, predicted {self.names[column]}: {len(indices)} {self._what}s"
                              f"{f' (first {shown} shown)' if shown < len(indices) else ''}. Click one to draw on it.")
 
     def _emit_image(self, item: QListWidgetItem) -> None:

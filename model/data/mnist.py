@@ -39,14 +39,7 @@ class Mnist:
 
     def split(self, validation_fraction: float = 0.1) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """The training set split into (train, validation); the last fraction is held out."""
-        if not 0.0 <= validation_fraction < 1.0:
-            raise ValueError(f"the validation split must be at least 0 and below 1 (got {validation_fraction:g}).")
-        n_val = int(round(len(self.x_train) * validation_fraction))
-        cut = len(self.x_train) - n_val
-        if cut < 1 or (validation_fraction > 0 and n_val < 1):
-            raise ValueError(f"a validation split of {validation_fraction:g} of {len(self.x_train):,} training digits "
-                             f"leaves {cut:,} to train on and {n_val:,} to validate; each needs at least one.")
-        return (self.x_train[:cut], self.y_train[:cut]), (self.x_train[cut:], self.y_train[cut:])
+        return hold_out(self.x_train, self.y_train, validation_fraction, "training digits")
 
     def subset(self, n_train: int, n_test: int | None = None) -> "Mnist":
         """The first n_train training and n_test test digits (for quick runs and tests)."""
@@ -55,9 +48,23 @@ class Mnist:
                      self.x_test[:n_test], self.y_test[:n_test], self.source)
 
 
+def hold_out(images: np.ndarray, labels: np.ndarray, fraction: float,
+             noun: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(train, validation): the last `fraction` of the images held out; ValueError when either side is empty."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"the validation split must be at least 0 and below 1 (got {fraction:g}).")
+    n_val = int(round(len(images) * fraction))
+    cut = len(images) - n_val
+    if cut < 1 or (fraction > 0 and n_val < 1):
+        raise ValueError(f"a validation split of {fraction:g} of {len(images):,} {noun} "
+                         f"leaves {cut:,} to train on and {n_val:,} to validate; each needs at least one.")
+    return (images[:cut], labels[:cut]), (images[cut:], labels[cut:])
+
+
 def to_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) images to float32 (N, 28, 28, 1) in 0..1."""
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+    """uint8 (N, 28, 28) digits (or (N, H, W, C) pictures) to float32 (N, H, W, C) in 0..1."""
+    values = images.astype(np.float32) / 255.0
+    return values[..., np.newaxis] if values.ndim == 3 else values
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:

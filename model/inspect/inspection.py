@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from model.nets.architectures import describe_layer
-from model.inspect.preprocess import InputShapeError, Preprocessed, preprocess
-
-
-class UnusableModelError(Exception):
-    """The model cannot be inspected as an image classifier; the message says why."""
+from model.inspect.photo import prepare_photo
+from model.inspect.preprocess import Preprocessed, preprocess
+from model.spec import ModelSpec, UnusableModelError, spec_for  # noqa: F401 (UnusableModelError re-exported)
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,17 @@ class Inspection:
 
     layers: list[LayerOutput]
     probabilities: np.ndarray  # (classes,), sums to 1
+    class_names: tuple[str, ...] = ()
 
     @property
     def digit(self) -> int:
+        """The index of the top class."""
         return int(np.argmax(self.probabilities))
+
+    @property
+    def label(self) -> str:
+        """The top class's name."""
+        return self.class_names[self.digit] if self.class_names else str(self.digit)
 
     @property
     def confidence(self) -> float:
@@ -57,9 +62,9 @@ class Inspection:
 class Inspector:
     """Wraps a Keras image classifier so one call returns all its stages for one image."""
 
-    def __init__(self, model: keras.Model) -> None:
+    def __init__(self, model: keras.Model, spec: ModelSpec | None = None) -> None:
         self.model = model
-        self.input_shape = _image_input_shape(model)  # (height, width, channels)
+        self.spec = spec if spec is not None else spec_for(model)  # checks the input and output shapes
         self._fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])  # as the model takes it
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
         if not layers:
@@ -68,12 +73,10 @@ class Inspector:
             outputs = [layer.output for layer in layers]
         except (AttributeError, ValueError) as exc:
             raise UnusableModelError(f"the model's layers are not connected to its input ({exc}).") from None
-        output_shape = tuple(model.outputs[0].shape[1:])
-        if len(output_shape) != 1 or not output_shape[0] or output_shape[0] < 2:
-            raise UnusableModelError(f"the model outputs shape {output_shape}; Digit Lens needs one vector of class scores.")
-        self.num_classes = int(output_shape[0])
-        self.input_scale = expected_input_scale(model)
         self.stages = [self._input_stage()] + [_stage(layer) for layer in layers]
+        if self.spec.binary:  # say how one unit becomes two classes
+            last = self.stages[-1]
+            self.stages[-1] = replace(last, description=f"{last.description} {self.spec.describe_output()}")
         multi = keras.Model(model.inputs, [model.outputs[0], *outputs])
         signature = [tf.TensorSpec((1, *self._fed_shape), tf.float32)]
         # A graph called as a concrete function, skipping tf.function's argument binding. Not XLA: for
@@ -86,6 +89,15 @@ class Inspector:
                                      "as after a training run that diverged.")
 
     @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """(height, width, channels)."""
+        return self.spec.input_shape
+
+    @property
+    def num_classes(self) -> int:
+        return self.spec.num_classes
+
+    @property
     def name(self) -> str:
         return self.model.name
 
@@ -94,62 +106,42 @@ class Inspector:
         return int(self.model.count_params())
 
     def preprocess(self, image) -> Preprocessed:
-        """MNIST-style preprocessing to this model's input shape."""
+        """The spec's preprocessing (digit or photo) to this model's input shape."""
+        if self.spec.preprocessing == "photo":
+            return prepare_photo(image, self.input_shape)
         return preprocess(image, self.input_shape)
 
     def inspect(self, model_input: np.ndarray) -> Inspection:
-        """All stages for one preprocessed image of shape `input_shape` (values 0..1, scaled to what the model takes)."""
-        image = np.asarray(model_input, dtype=np.float32).reshape(self.input_shape) * self.input_scale
+        """All stages for one preprocessed image of shape `input_shape` (values 0..1, brought to the model's range)."""
+        image = self.spec.to_model_values(np.asarray(model_input, dtype=np.float32).reshape(self.input_shape))
         final, *outputs = self._run(tf.constant(image.reshape((1, *self._fed_shape))))
         layer_outputs = [LayerOutput(self.stages[0], image)]
         layer_outputs += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(self.stages[1:], outputs)]
-        return Inspection(layer_outputs, as_probabilities(final.numpy()[0]))
+        return Inspection(layer_outputs, self.spec.probabilities(final.numpy()[0]), self.spec.class_names)
 
     def classify(self, image) -> tuple[Preprocessed, Inspection | None]:
         """Preprocess then inspect; the inspection is None when nothing is drawn."""
         prepared = self.preprocess(image)
         return prepared, None if prepared.blank else self.inspect(prepared.model_input)
 
+    def set_preprocessing(self, kind: str) -> None:
+        """Switch between digit and photo preprocessing ("digit" or "photo")."""
+        self.spec = self.spec.with_preprocessing(kind)
+        self.stages[0] = self._input_stage()
+
     def kernel(self, layer_name: str) -> np.ndarray:
         """A convolution's weights, (kernel_h, kernel_w, in_channels, filters)."""
         return np.asarray(self.model.get_layer(layer_name).get_weights()[0])
 
     def _input_stage(self) -> Stage:
-        return Stage("input", "InputLayer", self.input_shape, self.input_shape,
-                     describe_layer(keras.layers.InputLayer(shape=self.input_shape)), 0)
-
-
-def expected_input_scale(model: keras.Model) -> float:
-    """255 when the model rescales 0..255 pixels itself (it starts with a Rescaling of about 1/255), else 1."""
-    first = next((layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)), None)
-    if isinstance(first, keras.layers.Rescaling) and np.all(np.asarray(first.scale, dtype=np.float64) <= 1 / 100):
-        return 255.0
-    return 1.0
-
-
-def as_probabilities(scores: np.ndarray) -> np.ndarray:
-    """Softmax of raw scores, unless they already are probabilities."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.min() >= 0 and abs(scores.sum() - 1.0) < 1e-3:
-        return scores
-    shifted = np.exp(scores - scores.max())
-    return shifted / shifted.sum()
+        return Stage("input", "InputLayer", self.input_shape, self.input_shape, self.spec.describe_input(), 0)
 
 
 def input_patch(model_input: np.ndarray, row: int, col: int, size: int) -> np.ndarray:
-    """The size x size window of the input that a stride-1 'valid' convolution saw for output (row, col)."""
-    return np.asarray(model_input)[row:row + size, col:col + size, 0]
-
-
-def _image_input_shape(model: keras.Model) -> tuple[int, int, int]:
-    if len(model.inputs) != 1:
-        raise UnusableModelError(f"the model has {len(model.inputs)} inputs; Digit Lens needs exactly one image input.")
-    shape = tuple(model.inputs[0].shape[1:])
-    try:
-        preprocess(np.zeros((8, 8), np.float32), shape)  # validates the shape only: a blank image
-    except InputShapeError as exc:
-        raise UnusableModelError(str(exc)) from None
-    return shape if len(shape) == 3 else (*shape, 1)
+    """The size x size window of the input that a stride-1 'valid' convolution saw for output (row, col):
+    (size, size) for a grey input, (size, size, 3) for a colour one."""
+    patch = np.asarray(model_input)[row:row + size, col:col + size]
+    return patch[..., 0] if patch.shape[2] == 1 else patch
 
 
 def _stage(layer: keras.layers.Layer) -> Stage:

@@ -33,7 +33,8 @@ class InputShapeError(ValueError):
 
 @dataclass(frozen=True)
 class Step:
-    """One preprocessing stage: its name and the image after it (2-D float, 0..1, 1 = ink)."""
+    """One preprocessing stage: its name and the image after it (float, 0..1; 2-D with 1 = ink for digits,
+    H x W x C for photos)."""
 
     name: str
     image: np.ndarray

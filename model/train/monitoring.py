@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
+from model.inspect.colour_kernels import as_colour
+
 if TYPE_CHECKING:  # model.train.training imports TensorFlow; these helpers must not
     from model.train.training import EpochResult
 
@@ -84,13 +86,16 @@ def write_history_csv(history: Iterable[EpochResult], path: str | os.PathLike) -
 def first_layer_weights(model) -> tuple[str, np.ndarray] | None:
     """The first learned layer's weights as images: (layer name, (n, h, w)).
 
-    A Conv2D gives its filters (first input channel); a Dense layer on flattened 28x28
-    pixels gives each unit's weights over the image (the first 32 units).
+    A Conv2D gives its filters (first input channel; for three input channels, (n, h, w, 3) colour pictures
+    in 0..1); a Dense layer on the flattened pixels of a square grey image gives each unit's weights over the
+    image (the first 32 units).
     """
     for layer in model.layers:
         kind = type(layer).__name__
         if kind == "Conv2D":
             kernel = np.asarray(layer.get_weights()[0])  # (kh, kw, in, filters)
+            if kernel.shape[2] == 3:
+                return layer.name, as_colour(np.transpose(kernel, (3, 0, 1, 2)))
             return layer.name, np.transpose(kernel[:, :, 0, :], (2, 0, 1))
         if kind == "Dense":
             kernel = np.asarray(layer.get_weights()[0])  # (inputs, units)

@@ -1,4 +1,4 @@
-"""Training with Adam on MNIST, reporting progress as plain Python and stoppable between batches."""
+"""Training with Adam on MNIST or a folder of images, reporting progress as plain Python and stoppable between batches."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import tensorflow as tf
 from model.train.augment import augment_batch
 from model.train.control import TrainingControl
 from model.data.mnist import Mnist, to_model_input
+from model.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -168,17 +169,28 @@ class ProgressCallback(keras.callbacks.Callback):
 
 
 def compile_model(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3) -> None:
-    """Adam, sparse categorical cross-entropy, accuracy."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    """Adam, accuracy, and sparse categorical cross-entropy (binary cross-entropy for one sigmoid unit)."""
+    loss = "binary_crossentropy" if is_binary(model) else "sparse_categorical_crossentropy"
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
+
+
+def is_binary(model: keras.Model) -> bool:
+    """One output unit: two classes, label 1 when the unit says so."""
+    return tuple(model.outputs[0].shape[1:]) == (1,)
+
+
+def as_targets(labels: np.ndarray, binary: bool) -> np.ndarray:
+    """Class indices as the loss takes them: int32, or float32 (N, 1) for one sigmoid unit."""
+    return labels.astype(np.float32).reshape(-1, 1) if binary else labels.astype(np.int32)
 
 
 def training_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int,
-                     augment: bool, seed: int = 0) -> tf.data.Dataset:
-    """Shuffled, batched (and optionally augmented) tf.data pipeline of uint8 MNIST arrays."""
-    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+                     augment: bool, seed: int = 0, binary: bool = False) -> tf.data.Dataset:
+    """Shuffled, batched (and optionally augmented) tf.data pipeline of uint8 MNIST digits (N, 28, 28) or
+    pictures (N, H, W, C)."""
+    ds = tf.data.Dataset.from_tensor_slices((images, as_targets(labels, binary)))
     ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    ds = ds.map(lambda x, y: (tf.cast(x, tf.float32)[..., tf.newaxis] / 255.0, y),
+    ds = ds.map(lambda x, y: (tf.cast(x if images.ndim == 4 else x[..., tf.newaxis], tf.float32) / 255.0, y),
                 num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
         ds = ds.map(lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE)
@@ -190,7 +202,8 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
           on_epoch: Callable[[EpochResult], None] | None = None,
           control: TrainingControl | None = None,
           extra_callbacks: list[keras.callbacks.Callback] | None = None) -> TrainResult:
-    """Train `model` in place on `data`; progress goes to the two functions as plain floats."""
+    """Train `model` in place on `data` (MNIST, or a model.data.image_folder.ImageFolder); progress goes to the two
+    functions as plain floats."""
     if config.epochs < 1 or config.batch_size < 1 or not config.learning_rate > 0:
         raise ValueError("epochs and batch size must be at least 1 and the learning rate positive")
     keras.utils.set_random_seed(config.seed)
@@ -206,8 +219,9 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
     controller = ControlCallback(control or TrainingControl(), result)
     progress = ProgressCallback(batches, config.batch_size, on_batch, on_epoch, result,
                                 lambda: controller.paused_seconds)
-    validation = (to_model_input(x_val), y_val.astype(np.int32)) if len(x_val) else None
-    model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed),
+    binary = is_binary(model)
+    validation = (to_model_input(x_val), as_targets(y_val, binary)) if len(x_val) else None
+    model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed, binary),
               epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
               callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(), *(extra_callbacks or [])])
     return result
@@ -222,10 +236,15 @@ def with_style_digits(images: np.ndarray, labels: np.ndarray, count: int, seed: 
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,
-             input_scale: float = 1.0) -> tuple[float, np.ndarray]:
-    """Accuracy on uint8 images and the predicted class of each (inputs 0..1, times `input_scale`)."""
-    probabilities = model.predict(to_model_input(images) * input_scale, batch_size=batch_size, verbose=0)
-    predicted = probabilities.argmax(axis=1)
+             spec: ModelSpec | None = None) -> tuple[float, np.ndarray]:
+    """Accuracy on uint8 images and the predicted class of each (inputs 0..1, brought to `spec`'s value range;
+    one sigmoid unit read at 0.5)."""
+    inputs = to_model_input(images)
+    outputs = model.predict(inputs if spec is None else spec.to_model_values(inputs), batch_size=batch_size, verbose=0)
+    if spec is not None:
+        predicted = spec.predicted_classes(outputs)
+    else:
+        predicted = (outputs[:, 0] >= 0.5).astype(np.int64) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
     return float((predicted == labels).mean()), predicted
 
 

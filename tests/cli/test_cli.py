@@ -55,7 +55,9 @@ def test_classify_json_gives_one_object_per_file_in_order(digit_files, tmp_path)
     assert [row["file"] for row in rows] == files
     assert [row["digit"] for row in rows] == labels
     for row in rows:
-        assert set(row) == {"file", "digit", "confidence", "unsure", "runner_up", "probabilities"}
+        assert set(row) == {"file", "label", "digit", "confidence", "unsure", "runner_up", "runner_up_label",
+                            "probabilities"}
+        assert row["label"] == str(row["digit"]) and row["runner_up_label"] == str(row["runner_up"])
         assert row["unsure"] is False and row["runner_up"] != row["digit"]
         assert len(row["probabilities"]) == 10 and sum(row["probabilities"]) == pytest.approx(1.0, abs=1e-4)
         assert row["confidence"] == pytest.approx(max(row["probabilities"]))
@@ -172,6 +174,33 @@ def test_classify_json_is_strict_json_and_a_broken_model_is_refused(digit_files,
     result = run_cli("classify", "--json", *digit_files[0])
     for line in result.stdout.splitlines():
         json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+
+
+def test_classify_json_names_the_class_from_a_labels_txt_beside_the_model(tmp_path):
+    import keras
+    from keras import layers
+
+    from model.nets.store import save_model_atomic
+
+    inputs = keras.Input((16, 16, 3))
+    mean = layers.GlobalAveragePooling2D()(inputs)  # (r, g, b) means: a red picture scores red highest
+    model = keras.Model(inputs, layers.Softmax()(layers.Rescaling(20.0)(mean)))
+    save_model_atomic(model, tmp_path / "colours.keras")
+    (tmp_path / "labels.txt").write_text("0 red\n1 green\n2 blue\n")
+    picture = np.zeros((40, 30, 3), np.uint8)
+    picture[..., 2] = 220
+    picture[5:10, 5:10] = 255
+    Image.fromarray(picture).save(tmp_path / "blue.png")
+    result = run_cli("classify", str(tmp_path / "blue.png"), "--model", str(tmp_path / "colours.keras"), "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["label"] == "blue" and "digit" not in record and len(record["probabilities"]) == 3
+    (tmp_path / "names.txt").write_text("rot\ngrün\nblau\n")
+    plain = run_cli("classify", str(tmp_path / "blue.png"), "--model", str(tmp_path / "colours.keras"),
+                    "--labels", str(tmp_path / "names.txt"))
+    assert plain.returncode == 0 and ": blau (" in plain.stdout
+    inspected = run_cli("inspect", "--model", str(tmp_path / "colours.keras"), "--preprocess", "digit")
+    assert "classes (3): red, green, blue" in inspected.stdout and "preprocessing: digit" in inspected.stdout
 
 
 def test_classify_marks_a_digit_halfway_between_two_as_unsure(mnist, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from keras import layers
 
 from model.nets.architectures import build
-from model.inspect.inspection import Inspector, UnusableModelError, as_probabilities
+from model.inspect.inspection import Inspector, UnusableModelError
 from model.nets.store import ModelFileError, load_model, save_model_atomic
 
 
@@ -100,18 +100,12 @@ def test_atomic_save_never_leaves_a_broken_model(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]
 
 
-def test_as_probabilities_keeps_probabilities_and_softmaxes_scores():
-    p = np.array([0.1, 0.9])
-    assert as_probabilities(p) is not None and np.allclose(as_probabilities(p), p)
-    assert np.allclose(as_probabilities(np.array([0.0, np.log(3.0)])), [0.25, 0.75])
-
-
 def test_model_that_rescales_0_255_pixels_itself_is_fed_0_255(mnist):
     inputs = keras.Input((28, 28, 1))
     x = layers.Rescaling(1 / 255, name="rescale")(inputs)
     model = keras.Model(inputs, layers.Dense(10, activation="softmax")(layers.Flatten()(x)))
     inspector = Inspector(model)
-    assert inspector.input_scale == 255.0 and Inspector(build("mlp")).input_scale == 1.0
+    assert inspector.spec.value_range == "0..255" and Inspector(build("mlp")).spec.value_range == "0..1"
     image = mnist.x_test[0].astype(np.float32)[..., None] / 255.0
     result = inspector.inspect(image)
     assert result.layers[0].values.max() == pytest.approx(255.0)
