@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from gui.attribution_view import GRAD_CAM, AttributionControls, AttributionOverlay
 from gui.map_switch_view import OffMarks
-from gui.worker import Worker
+from gui.worker import Worker, error_message
 
 CHOSEN_PEN = pg.mkPen(40, 40, 40, width=2, style=Qt.PenStyle.DashLine)
 
@@ -29,6 +29,7 @@ class Explainer(QObject):
         self.worker = worker
         self.attributor = None
         self.switch = None
+        self._built_for = None  # the inspector the attributor and switch belong to
         self.chosen: int | None = None  # the class clicked in the chart; None: the predicted class
         self._marks: dict[int, OffMarks] = {}  # stage index -> the crosses over its switched-off maps
         self.controls = AttributionControls()
@@ -69,7 +70,7 @@ class Explainer(QObject):
     def _built(self, inspector, switch, attributor) -> None:
         if inspector is not self.draw.inspector:
             return  # a newer model came first
-        self.switch, self.attributor = switch, attributor
+        self.switch, self.attributor, self._built_for = switch, attributor, inspector
         self.draw.switch = switch
         self.controls.allow(attributor.methods)
         self.update()
@@ -79,7 +80,7 @@ class Explainer(QObject):
         """Redraw the overlay for the current drawing, method and class (none for a blank canvas)."""
         method = self.controls.chosen_method()
         inspection = self.draw.inspection
-        if self.attributor is None:
+        if self.attributor is None or self._built_for is not self.draw.inspector:
             self.overlay.clear()
             self.controls.show_target(None, None)
             return
@@ -90,7 +91,12 @@ class Explainer(QObject):
             return
         predicted = inspection.digit
         class_index = predicted if self.chosen is None or self.chosen >= self.attributor.num_classes else self.chosen
-        attribution = self.attributor.attribute(self.draw.model_input, class_index, method)
+        try:
+            attribution = self.attributor.attribute(self.draw.model_input, class_index, method)
+        except Exception as exc:  # a model of a kind not foreseen: say so, keep the window working
+            self.overlay.clear()
+            self.controls.show_note(f"Attribution failed: {error_message(exc)}")
+            return
         self.overlay.show(attribution.values)
         self.controls.show_target(class_index, predicted, method)
 
@@ -151,5 +157,5 @@ def _build(inspector):
     from model.attribution import Attributor
     from model.channel_switch import ChannelSwitch
 
-    switch = ChannelSwitch(inspector)
+    switch = ChannelSwitch(inspector.model, inspector.stages)
     return switch, Attributor(switch)

@@ -39,10 +39,9 @@ class Attributor:
     """Grad-CAM (when the model has a convolution) and integrated gradients for one model."""
 
     def __init__(self, switch: ChannelSwitch) -> None:
-        inspector = switch.inspector
-        model = inspector.model
-        self.input_shape = inspector.input_shape
-        self.input_scale = inspector.input_scale
+        model = switch.model
+        self.input_shape = switch.input_shape
+        self.input_scale = switch.input_scale
         self._fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
         logits, self._one_unit = _logits(switch)
         self.num_classes = 2 if self._one_unit else int(logits.shape[-1])
@@ -113,7 +112,7 @@ def _logits(switch: ChannelSwitch) -> tuple[object, bool]:
     """The class logits in the switch's graph (before the last softmax or sigmoid when there is one to
     undo), and whether the model has one output unit."""
     graph_output = switch.graph.outputs[0]
-    last = next(layer for layer in reversed(switch.inspector.model.layers)
+    last = next(layer for layer in reversed(switch.model.layers)
                 if switch.outputs.get(layer.name) is graph_output)
     activation = getattr(getattr(last, "activation", None), "__name__", "")
     logits = graph_output

@@ -11,20 +11,24 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from model.inspection import Inspection, Inspector, LayerOutput, as_probabilities
+from model.inspection import Inspection, LayerOutput, Stage, as_probabilities, expected_input_scale
 
 
 class ChannelSwitch:
-    """`inspector`'s model with every 4-D (height, width, channels) layer output behind a keep mask.
+    """`model` with every 4-D (height, width, channels) layer output behind a keep mask; `stages` (an
+    Inspector's) label what `inspect` returns.
 
     The rebuilt graph shares the model's layers (and so its weights). `outputs[name]` is a layer's
     masked output in it and `inputs[name]` what the layer was called on, for graphs built on top
     (model/attribution.py).
     """
 
-    def __init__(self, inspector: Inspector) -> None:
-        self.inspector = inspector
-        model = inspector.model
+    def __init__(self, model: keras.Model, stages: list[Stage] | None = None) -> None:
+        self.model = model
+        self.stages = stages
+        self._fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
+        self.input_shape = self._fed_shape if len(self._fed_shape) == 3 else (*self._fed_shape, 1)
+        self.input_scale = expected_input_scale(model)
         self.keep: dict[str, keras.Variable] = {}
         self.inputs: dict[str, object] = {}
         self.outputs: dict[str, object] = {}
@@ -39,7 +43,6 @@ class ChannelSwitch:
             self.graph = keras.models.clone_model(model, clone_function=lambda layer: layer, call_function=self._call)
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
         multi = keras.Model(self.graph.inputs, [self.graph.outputs[0], *[self.outputs[layer.name] for layer in layers]])
-        self._fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
         signature = [tf.TensorSpec((1, *self._fed_shape), tf.float32)]
         self._run = tf.function(lambda x: multi([x], training=False), input_signature=signature).get_concrete_function()
 
@@ -88,12 +91,11 @@ class ChannelSwitch:
         return sum(len(channels) for channels in self._off.values())
 
     def inspect(self, model_input: np.ndarray) -> Inspection:
-        """Like Inspector.inspect, with the switched-off maps zero."""
-        inspector = self.inspector
-        image = np.asarray(model_input, dtype=np.float32).reshape(inspector.input_shape) * inspector.input_scale
+        """Like Inspector.inspect, with the switched-off maps zero (needs `stages`)."""
+        image = np.asarray(model_input, dtype=np.float32).reshape(self.input_shape) * self.input_scale
         final, *outputs = self._run(tf.constant(image.reshape((1, *self._fed_shape))))
-        layers = [LayerOutput(inspector.stages[0], image)]
-        layers += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(inspector.stages[1:], outputs)]
+        layers = [LayerOutput(self.stages[0], image)]
+        layers += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(self.stages[1:], outputs)]
         return Inspection(layers, as_probabilities(final.numpy()[0]))
 
     def _check(self, layer_name: str) -> None:
