@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 GRAD_CAM, INTEGRATED_GRADIENTS = "grad_cam", "integrated_gradients"  # model/attribution.py's names (it imports TensorFlow)
-METHODS = [("Off", None), ("Grad-CAM (last convolution)", GRAD_CAM), ("Saliency (integrated gradients)", INTEGRATED_GRADIENTS)]
-HINTS = {GRAD_CAM: "red: raised its score", INTEGRATED_GRADIENTS: "red raised its score, blue lowered it"}
+METHODS = [("Off", None, "No overlay"),
+           ("Grad-CAM", GRAD_CAM, "Grad-CAM on the last convolution: where the features that raised the score are"),
+           ("Saliency", INTEGRATED_GRADIENTS, "Integrated gradients: how much each pixel of ink raised or lowered the "
+                                              "score, from a blank input to the drawing in 8 steps")]
+HINTS = {GRAD_CAM: "Red: features that raised its score.", INTEGRATED_GRADIENTS: "Red ink raised its score, blue lowered it."}
 OPACITY = 0.85  # of the overlay's strongest colour
 
 
@@ -39,21 +43,26 @@ class AttributionControls(QWidget):
         self.method = QComboBox()
         self.method.setObjectName("attributionMethod")
         self.method.setToolTip("Colour the model input by how much each part pushed the class up or down")
-        for text, key in METHODS:
+        for index, (text, key, tip) in enumerate(METHODS):
             self.method.addItem(text, key)
+            self.method.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.method.setCurrentIndex(1)
-        row.addWidget(self.method, 1)
-        layout.addLayout(row)
+        row.addWidget(self.method)
         self.target = QLabel(" ")
         self.target.setObjectName("attributionTarget")
+        row.addWidget(self.target, 1)
+        layout.addLayout(row)
         self.target.setToolTip("Click a bar in the probability chart to explain that class; click it again to go "
                                "back to the prediction.")
+        self.hint = QLabel(" ")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: gray")
         self.note = QLabel()
         self.note.setObjectName("attributionNote")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: gray")
         self.note.hide()
-        layout.addWidget(self.target)
+        layout.addWidget(self.hint)
         layout.addWidget(self.note)
 
     def chosen_method(self) -> str | None:
@@ -71,9 +80,11 @@ class AttributionControls(QWidget):
         """Say which class the overlay explains and how to read it; None: no overlay."""
         if class_index is None:
             self.target.setText(" ")
+            self.hint.setText(" ")
             return
-        which = "the prediction" if class_index == predicted else f"predicted {predicted}; click its bar again to go back"
-        self.target.setText(f"for <b>{class_index}</b> ({which}) · <span style='color:gray'>{HINTS[method]}</span>")
+        which = "the prediction" if class_index == predicted else f"predicted: {predicted}"
+        self.target.setText(f"for <b>{class_index}</b> ({which})")
+        self.hint.setText(HINTS[method])
 
     def show_note(self, text: str) -> None:
         """A sentence under the chooser (why a method cannot run, or that it is being prepared); "" hides it."""
@@ -91,8 +102,8 @@ class AttributionOverlay:
         self.values: np.ndarray | None = None
 
     def show(self, values: np.ndarray) -> None:
-        """Colour by `values` scaled so the largest magnitude is the strongest colour (zero: clear)."""
-        bound = float(np.abs(values).max())
+        """Colour by `values`, the strongest colour from the 99th percentile of their magnitude up (zero: clear)."""
+        bound = float(np.quantile(np.abs(values), 0.99)) or float(np.abs(values).max())
         if not np.isfinite(bound) or bound == 0:
             self.clear()
             return
