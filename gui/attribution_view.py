@@ -50,6 +50,7 @@ class AttributionControls(QWidget):
         row.addWidget(self.method)
         self.target = QLabel(" ")
         self.target.setObjectName("attributionTarget")
+        self.target.setTextFormat(Qt.TextFormat.RichText)  # always: switching formats re-creates its text control
         row.addWidget(self.target, 1)
         layout.addLayout(row)
         self.target.setToolTip("Click a bar in the probability chart to explain that class; click it again to go "

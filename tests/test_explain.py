@@ -140,16 +140,23 @@ def test_one_map_off_changes_the_maps_after_it_and_is_marked_until_switched_on(r
     np.testing.assert_allclose(ready.draw.inspection.layers[-1].values, before[-1], atol=1e-6)
 
 
-def test_a_model_without_convolution_gets_saliency_only_and_says_why(ready, qtbot, tmp_path):
+def test_a_one_block_cnn_gets_both_and_a_model_without_convolution_saliency_only_saying_why(ready, qtbot, tmp_path):
     from model.architectures import build
     from model.store import save_model_atomic
+
+    with qtbot.waitSignal(ready.explain.ready, timeout=LOAD_TIMEOUT_MS):
+        ready.use_model(build("cnn_small"))
+    controls = ready.explain.controls
+    assert ready.explain.attributor.convolution == "conv1" and controls.method.currentText() == "Grad-CAM"
+    assert not controls.note.isVisibleTo(ready)
+    draw(ready, qtbot, ONE)
+    assert overlay(ready) is not None and overlay(ready).min() >= 0
 
     path = tmp_path / "mlp.keras"
     save_model_atomic(build("mlp"), path)
     with qtbot.waitSignal(ready.explain.ready, timeout=LOAD_TIMEOUT_MS):
         ready.open_model(path)
-    controls = ready.explain.controls
-    assert controls.method.currentText().startswith("Saliency")
+    assert controls.method.currentText() == "Saliency"
     assert not controls.method.model().item(controls.method.findText("Grad-CAM")).isEnabled()
     assert controls.note.isVisibleTo(ready) and "Grad-CAM is unavailable" in controls.note.text()
     assert controls.note.text().count(".") == 1  # one sentence
