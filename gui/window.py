@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequ
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
 from gui.common.plotting import pg
+from gui.inspect.explain import Explainer
 from gui.inspect.tab import DrawInspectTab
 from gui.loader import ModelLoader
 from gui.settings import read_setting
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()  # before any thread starts
         self.worker = Worker("tensorflow", self)  # every TensorFlow job of this window, one after another
         self.images = Worker("images", self)  # image files decode here, never on the GUI thread
+        self.explain = Explainer(self.draw, self.worker, self)  # where it looks; maps switched off
         self.loader = ModelLoader(self.worker, self)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow):
         self._model_info = self._pending_info
         self._accuracy = float(self._model_info.get("test_accuracy", math.nan))
         self.draw.set_inspector(inspector)
+        self.explain.model_changed()
         self._show_model_info()
         self.modelReady.emit()
 

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.common.map_switch_view import TileImage
 from gui.common.mosaic import Mosaic
 from gui.common.plotting import ACTIVATIONS_LUT, on_hover, pg
 
@@ -116,8 +117,8 @@ class StagePanel(QFrame):
 class HeatMapPanel(StagePanel):
     """A stage drawn as one ImageItem with a colour bar, levels fixed per update."""
 
-    def _add_image(self, parent_item) -> None:
-        self.image = pg.ImageItem(lut=ACTIVATIONS_LUT, levels=(0, 1))
+    def _add_image(self, parent_item, image_type: type[pg.ImageItem] = pg.ImageItem) -> None:
+        self.image = image_type(lut=ACTIVATIONS_LUT, levels=(0, 1))
         parent_item.addItem(self.image)
         self.bar = ColourBar(self.view.ci)
         self._values: np.ndarray | None = None
@@ -136,6 +137,7 @@ class MapsPanel(HeatMapPanel):
     """All feature maps of a layer as one mosaic image, with a colour bar."""
 
     mapClicked = Signal(int)  # channel
+    mapRightClicked = Signal(int)  # channel: switch it off or on
 
     def __init__(self, stage, parent: QWidget | None = None) -> None:
         super().__init__(stage, parent)
@@ -145,7 +147,10 @@ class MapsPanel(HeatMapPanel):
         rows, columns = self.mosaic.shape
         box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=True)
         box.setDefaultPadding(0)
-        self._add_image(box)
+        self._add_image(box, TileImage)
+        self.image.locate = lambda x, y: None if self._values is None else self.mosaic.locate_xy(x, y)
+        self.image.rightClicked.connect(self.mapRightClicked)
+        self.box = box
         box.setRange(QRectF(0, 0, columns, rows), padding=0)
         self._fit_height(PANEL_WIDTH)
         self.view.scene().sigMouseClicked.connect(self._click)

@@ -18,6 +18,7 @@ class PipelineView(QWidget):
     """A scrolling column of stage panels beside the output panel."""
 
     mapClicked = Signal(int, int)  # stage index, channel
+    mapRightClicked = Signal(int, int)  # stage index, channel: switch that map off or on
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,6 +31,7 @@ class PipelineView(QWidget):
         self.per_map = QCheckBox("Colour levels per map")
         self.per_map.setToolTip("Scale each feature map to its own range (on) or each layer to one range (off).")
         bar.addWidget(self.per_map)
+        self.toolbar = bar
         layout.addLayout(bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.scroll = QScrollArea()
@@ -66,6 +68,7 @@ class PipelineView(QWidget):
             panel = panel_for(stage)
             if isinstance(panel, MapsPanel):
                 panel.mapClicked.connect(lambda channel, index=index: self.mapClicked.emit(index, channel))
+                panel.mapRightClicked.connect(lambda channel, index=index: self.mapRightClicked.emit(index, channel))
             column.addWidget(panel)
             self.panels.append(panel)
         column.addStretch(1)

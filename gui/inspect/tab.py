@@ -23,6 +23,7 @@ class DrawInspectTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.inspector = None
+        self.switch = None  # the model with maps switchable off (model/inspect/channel_switch.py), set by gui/inspect/explain.py
         self.inspection = None
         self.model_input: np.ndarray | None = None
         self.canvas = Canvas()
@@ -95,6 +96,7 @@ class DrawInspectTab(QWidget):
     def set_inspector(self, inspector) -> None:
         """Show `inspector`'s model: rebuild the pipeline and classify what is drawn."""
         self.inspector = inspector
+        self.switch = None
         self.pipeline.set_stages(inspector.name, inspector.stages, inspector.spec.class_names)
         self.input_panel.set_spec(inspector.spec)
         self.preprocessing.setCurrentIndex(self.preprocessing.findData(inspector.spec.preprocessing))
@@ -151,7 +153,8 @@ class DrawInspectTab(QWidget):
         elif self.inspector is None:
             self.pipeline.clear(self.waiting_message)
         else:
-            self.inspection = self.inspector.inspect(prepared.model_input)
+            forward = self.switch if self.switch is not None and self.switch.off_count else self.inspector
+            self.inspection = forward.inspect(prepared.model_input)
             self.pipeline.show_inspection(self.inspection)
         self.viewUpdated.emit()
 

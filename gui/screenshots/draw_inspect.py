@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -20,7 +21,8 @@ DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dr
 SIZE = (1366, 740)  # a 1366x768 screen less its panel
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], prepare: Callable | None = None) -> int:
+    """Draw a 7 in a fresh window, run `prepare(window)` if given, and save the window as argv[0]."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui.window import MainWindow
 
@@ -36,6 +38,8 @@ def main(argv: list[str]) -> int:
     stroke(canvas, scaled(line((80, 70), (200, 70)), canvas))
     stroke(canvas, scaled(line((200, 70), (120, 225), 30), canvas))
     wait_until(lambda: window.draw.inspection is not None and "measuring" not in window.model_info.text())
+    if prepare is not None:
+        prepare(window)
     for _ in range(20):
         app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)
