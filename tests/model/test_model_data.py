@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from model.data.mnist import mnist as data_module
+from model.data import mnist as data_module
 from model.data.mnist import DataError, load_mnist
 
 
