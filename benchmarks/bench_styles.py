@@ -130,15 +130,15 @@ def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
 
 def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[str], hooks: np.ndarray,
            mnist, canvas: int, seed: int) -> dict:
-    from model.inspect.inspection import expected_input_scale
+    from model.spec import spec_for
     from model.nets.store import load_model
 
     model = load_model(model_path)
-    scale = expected_input_scale(model)
-    probabilities = model.predict(inputs * scale, batch_size=512, verbose=0)
+    values = spec_for(model).to_model_values  # 0..1 pixels to the range the model takes
+    probabilities = model.predict(values(inputs), batch_size=512, verbose=0)
     predicted = probabilities.argmax(axis=1)
     correct = predicted == labels
-    mnist_probabilities = model.predict(mnist.x_test[..., None].astype(np.float32) / 255.0 * scale,
+    mnist_probabilities = model.predict(values(mnist.x_test[..., None].astype(np.float32) / 255.0),
                                         batch_size=512, verbose=0)
     styles = per_style(correct, names)
     worst = min(styles, key=lambda name: styles[name]["accuracy"])

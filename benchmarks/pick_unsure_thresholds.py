@@ -75,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=get_context("spawn")) as pool:
         parts = list(pool.map(_stroke_inputs, jobs))
 
-    from model.inspect.inspection import expected_input_scale
+    from model.spec import spec_for
     from model.nets.store import SHIPPED_MODEL, load_model
 
     model = load_model(args.model or SHIPPED_MODEL)
-    scale = expected_input_scale(model)
+    values = spec_for(model).to_model_values  # 0..1 pixels to the range the model takes
     inputs = np.concatenate([x_val[..., None].astype(np.float32) / 255.0] + [p[0] for p in parts])
     labels = np.concatenate([y_val.astype(np.int64)] + [p[1] for p in parts])
-    probabilities = model.predict(inputs * scale, batch_size=512, verbose=0)
+    probabilities = model.predict(values(inputs), batch_size=512, verbose=0)
     rows = sweep(probabilities, labels)
     allowed = [r for r in rows if r["right_flagged"] <= args.max_right]
     pick = max(allowed, key=lambda r: (r["wrong_flagged"], -r["min_confidence"], -r["min_margin"]))

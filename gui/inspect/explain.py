@@ -157,5 +157,5 @@ def _build(inspector):
     from model.inspect.attribution import Attributor
     from model.inspect.channel_switch import ChannelSwitch
 
-    switch = ChannelSwitch(inspector.model, inspector.stages)
+    switch = ChannelSwitch(inspector.model, inspector.stages, inspector.spec)
     return switch, Attributor(switch)

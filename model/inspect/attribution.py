@@ -41,7 +41,7 @@ class Attributor:
     def __init__(self, switch: ChannelSwitch) -> None:
         model = switch.model
         self.input_shape = switch.input_shape
-        self.input_scale = switch.input_scale
+        self.spec = switch.spec
         self._fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
         logits, self._one_unit = _logits(switch)
         self.num_classes = 2 if self._one_unit else int(logits.shape[-1])
@@ -74,7 +74,7 @@ class Attributor:
             raise ValueError(self.unavailable(method) or f"unknown attribution method {method!r}")
         if not 0 <= class_index < self.num_classes:
             raise ValueError(f"class {class_index} is not one of the model's {self.num_classes} classes")
-        image = np.asarray(model_input, np.float32).reshape((1, *self._fed_shape)) * self.input_scale
+        image = self.spec.to_model_values(np.asarray(model_input, np.float32)).reshape((1, *self._fed_shape))
         run = self._grad_cam if method == GRAD_CAM else self._integrated
         return Attribution(method, class_index, run(tf.constant(image), tf.constant(class_index, tf.int32)).numpy())
 

@@ -11,7 +11,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from model.inspect.inspection import Inspection, LayerOutput, Stage, as_probabilities, expected_input_scale
+from model.inspect.inspection import Inspection, LayerOutput, Stage
+from model.spec import ModelSpec, spec_for
 
 
 class ChannelSwitch:
@@ -23,12 +24,12 @@ class ChannelSwitch:
     (model/inspect/attribution.py).
     """
 
-    def __init__(self, model: keras.Model, stages: list[Stage] | None = None) -> None:
+    def __init__(self, model: keras.Model, stages: list[Stage] | None = None, spec: ModelSpec | None = None) -> None:
         self.model = model
         self.stages = stages
+        self.spec = spec if spec is not None else spec_for(model)  # input range, output kind, class names
         self._fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
         self.input_shape = self._fed_shape if len(self._fed_shape) == 3 else (*self._fed_shape, 1)
-        self.input_scale = expected_input_scale(model)
         self.keep: dict[str, keras.Variable] = {}
         self.inputs: dict[str, object] = {}
         self.outputs: dict[str, object] = {}
@@ -92,11 +93,11 @@ class ChannelSwitch:
 
     def inspect(self, model_input: np.ndarray) -> Inspection:
         """Like Inspector.inspect, with the switched-off maps zero (needs `stages`)."""
-        image = np.asarray(model_input, dtype=np.float32).reshape(self.input_shape) * self.input_scale
+        image = self.spec.to_model_values(np.asarray(model_input, dtype=np.float32).reshape(self.input_shape))
         final, *outputs = self._run(tf.constant(image.reshape((1, *self._fed_shape))))
         layers = [LayerOutput(self.stages[0], image)]
         layers += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(self.stages[1:], outputs)]
-        return Inspection(layers, as_probabilities(final.numpy()[0]))
+        return Inspection(layers, self.spec.probabilities(final.numpy()[0]), self.spec.class_names)
 
     def _check(self, layer_name: str) -> None:
         if layer_name not in self.keep:
