@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import math
-import platform
-import sys
 from pathlib import Path
 
 import numpy as np
-import PySide6
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
-from gui.common.plotting import pg
 from gui.inspect.explain import Explainer
 from gui.inspect.tab import DrawInspectTab
 from gui.loader import ModelLoader
+from gui.menus import build_menus
 from gui.settings import read_setting
 from gui.worker import Worker
 from model.data.images import IMAGE_SUFFIXES
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
-IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
-MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
 FIRST_PAINT_WAIT_MS = 500
 MESSAGE_SUMMARY = 300  # longer messages fold the rest away under "Show Details"
 
@@ -61,7 +56,7 @@ class MainWindow(QMainWindow):
         self.measure_button.setToolTip("Classify the 10,000 MNIST test digits with this model")
         self.statusBar().addPermanentWidget(self.model_info)
         self.statusBar().addPermanentWidget(self.measure_button)
-        self._build_menus()
+        build_menus(self)
         self._accuracy = math.nan
         self._test_images: np.ndarray | None = None
         self._test_labels: np.ndarray | None = None
@@ -324,55 +319,6 @@ class MainWindow(QMainWindow):
             box.setDetailedText(text)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-
-    def _about(self) -> None:
-        inspector = self.draw.inspector
-        model = "no model loaded" if inspector is None else self.model_info.text()
-        keras = sys.modules.get("keras")
-        tensorflow = sys.modules.get("tensorflow")
-        QMessageBox.about(self, "About Digit Lens", (
-            "<h3>Digit Lens</h3><p>Draw a digit and watch a convolutional network see it, layer by layer.</p>"
-            f"<p><b>Model:</b> {model}</p>"
-            f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PySide6.__version__} · "
-            f"pyqtgraph {pg.__version__} · NumPy {np.__version__}"
-            + (f" · TensorFlow {tensorflow.__version__}" if tensorflow else "")
-            + (f" · Keras {keras.__version__}" if keras else "") + "</p>"))
-
-    def _ask_open(self, title: str, file_filter: str) -> str:
-        return QFileDialog.getOpenFileName(self, title, "", file_filter)[0]
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "Open &image…", QKeySequence.StandardKey.Open,
-                     lambda: (path := self._ask_open("Open image", IMAGE_FILTER)) and self.open_image(path))
-        self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"),
-                     lambda: (path := self._ask_open("Open model", MODEL_FILTER)) and self.open_model(path))
-        self._action(file_menu, "&Save view as PNG…", None, self._save_view_dialog)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(edit_menu, "&Paste image", QKeySequence.StandardKey.Paste, self.paste)
-        for action, keys in ((self.canvas.undo_stack.createUndoAction(self, "&Undo"), QKeySequence.StandardKey.Undo),
-                             (self.canvas.undo_stack.createRedoAction(self, "&Redo"), QKeySequence.StandardKey.Redo)):
-            action.setShortcuts(keys)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z both redo)
-            edit_menu.addAction(action)
-        clear = self._action(edit_menu, "&Clear canvas", QKeySequence("Esc"), self.canvas.clear)
-        clear.setShortcuts([QKeySequence("Esc"), QKeySequence.StandardKey.Delete])
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About Digit Lens", None, self._about)
-
-    def _action(self, menu, text: str, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(lambda checked=False: slot())
-        menu.addAction(action)
-        return action
-
-    def _save_view_dialog(self) -> None:
-        path = QFileDialog.getSaveFileName(self, "Save view as PNG", "digit-lens-view.png", "PNG images (*.png)")[0]
-        if path:
-            self.save_view(path if path.lower().endswith(".png") else path + ".png")
 
     # -- layout memory -----------------------------------------------------------------------
 

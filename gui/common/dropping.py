@@ -1,4 +1,4 @@
-"""Image files dragged onto a widget: the canvas and the Kernels tab accept the same ones."""
+"""Image and model files: what the open dialogs offer and what a drop onto a widget may carry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from model.data.images import IMAGE_SUFFIXES
+from model.nets.store import MODEL_SUFFIXES
+
+IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
+MODEL_FILTER = f"Keras models ({' '.join('*' + suffix for suffix in MODEL_SUFFIXES)})"
 
 
 def dropped_image_file(event: QDragEnterEvent | QDropEvent) -> str | None:

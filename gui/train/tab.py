@@ -296,8 +296,10 @@ class TrainTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.keras", "Keras model (*.keras)")
         if not path:
             return
-        if not path.lower().endswith((".keras", ".h5")):
-            path += ".keras"
+        from model.nets.store import SAVE_SUFFIXES
+
+        if not path.lower().endswith(SAVE_SUFFIXES):
+            path += SAVE_SUFFIXES[0]
         try:
             self.save_model(path)
         except Exception as exc:  # disk full, permissions: tell the user, keep the window
