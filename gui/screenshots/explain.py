@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from gui import screenshot
+from gui.screenshots import draw_inspect as screenshot
 from gui.common.scripting import wait_until
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "explain.png"
