@@ -14,6 +14,7 @@ from gui.inspect.explain import Explainer
 from gui.inspect.tab import DrawInspectTab
 from gui.loader import ModelLoader
 from gui.menus import build_menus
+from gui.samples import SampleDigits
 from gui.settings import read_setting
 from gui.worker import Worker
 from model.data.images import IMAGE_SUFFIXES
@@ -58,13 +59,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.measure_button)
         build_menus(self)
         self._accuracy = math.nan
-        self._test_images: np.ndarray | None = None
-        self._test_labels: np.ndarray | None = None
-        self._rng = np.random.default_rng()
 
         self.canvas.fileDropped.connect(self.open_image)
-        self.draw.sample_button.clicked.connect(self.load_sample)
-        self.draw.sample_button.setEnabled(True)
         self._restore_layout()  # before any thread starts
         self.worker = Worker("tensorflow", self)  # every TensorFlow job of this window, one after another
         self.images = Worker("images", self)  # image files decode here, never on the GUI thread
@@ -73,8 +69,7 @@ class MainWindow(QMainWindow):
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
         self.loader.measured.connect(self._measured)
-        self.loader.testSet.connect(self._test_set)
-        self.loader.downloadProgress.connect(self._download_progress)
+        self.samples = SampleDigits(self)  # Sample: MNIST test digits, downloaded only when the user agrees
         self.measure_button.clicked.connect(self.measure_accuracy)
         self._model_path = None if model_path is None else str(model_path)
         self._model_info: dict = {}  # what the model's file says of it (e.g. its test accuracy)
@@ -118,9 +113,7 @@ class MainWindow(QMainWindow):
         self.kernels = KernelsTab()
         self.kernels.canvas_button.clicked.connect(
             lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
-        self.kernels.sample_button.clicked.connect(self._sample_for_kernels)
-        self.kernels.sample_button.setEnabled(True)
-        self.kernels.sample_button.setToolTip(self.draw.sample_button.toolTip())
+        self.samples.serve(self.kernels.sample_button, lambda image, caption: self.kernels.set_image(image, caption))
         self._replace_placeholder(2, self.kernels, "Kernels")
 
     def _replace_placeholder(self, index: int, tab: QWidget, title: str) -> None:
@@ -153,7 +146,7 @@ class MainWindow(QMainWindow):
         self._accuracy = float(self._model_info.get("test_accuracy", math.nan))
         self.draw.set_inspector(inspector)
         self.explain.model_changed()
-        self._show_model_info()
+        self.model_info_changed()
         self.modelReady.emit()
 
     def _failed(self, request: int, message: str) -> None:
@@ -180,9 +173,10 @@ class MainWindow(QMainWindow):
     def _measured(self, request: int, accuracy: float) -> None:
         if request == self._request:
             self._accuracy = accuracy
-            self._show_model_info()
+            self.model_info_changed()
 
-    def _show_model_info(self) -> None:
+    def model_info_changed(self) -> None:
+        """Say in the status bar what model is loaded, how accurate it is, and whether it can be measured."""
         inspector = self.draw.inspector
         if inspector is None:
             return
@@ -233,42 +227,6 @@ class MainWindow(QMainWindow):
         self.show_message("Image not opened", message)
         self.imageOpened.emit("")
 
-    def load_sample(self) -> None:
-        """A random MNIST test digit on the canvas, with its true label; with no local copy, offer to download."""
-        if self._test_images is None:
-            self._offer_download()
-            return
-        self.draw.show_digit(*self._random_sample(), as_given=True)
-
-    def _sample_for_kernels(self) -> None:
-        """A random MNIST test digit on the Kernels tab; with no local copy, offer to download."""
-        if self._test_images is None:
-            self._offer_download()
-            return
-        self.kernels.set_image(*self._random_sample())
-
-    def _random_sample(self) -> tuple[np.ndarray, str]:
-        index = int(self._rng.integers(len(self._test_images)))
-        return self._test_images[index], f"MNIST test digit #{index}: true label {self._test_labels[index]}"
-
-    def _offer_download(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Download MNIST?",
-                          "Sample shows digits from the MNIST test set, and there is no copy on this computer.\n\n"
-                          "Download MNIST now (11 MB, once)?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                          self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.button(QMessageBox.StandardButton.Yes).clicked.connect(self._download)
-        box.open()
-
-    def _download(self) -> None:
-        self.draw.sample_button.setEnabled(False)
-        self.statusBar().showMessage("Downloading MNIST…")
-        self.loader.download_test_set()
-
-    def _download_progress(self, done: int, total: int) -> None:
-        share = f" ({done / total:.0%})" if total else ""
-        self.statusBar().showMessage(f"Downloading MNIST: {done / 1e6:.1f} MB{share}…")
-
     def show_training_image(self, image: np.ndarray, label: int) -> None:
         """An image from the Train tab on the canvas (a folder's picture as a photo, with its class name), and the
         Draw & Inspect tab in front."""
@@ -280,25 +238,6 @@ class MainWindow(QMainWindow):
         else:
             self.draw.show_digit(image, f"From training: true label {label}", as_given=True)
         self.tabs.setCurrentWidget(self.draw)
-
-    def _test_set(self, images, labels, source: str) -> None:
-        downloading = self.statusBar().currentMessage().startswith("Downloading")
-        self._test_images, self._test_labels = images, labels
-        button = self.draw.sample_button
-        button.setEnabled(True)
-        if images is not None:
-            button.setToolTip(f"A random MNIST test digit from {source}")
-            if downloading:
-                self.statusBar().showMessage("MNIST downloaded.", 4000)
-                self.load_sample()
-        else:
-            button.setToolTip("A random MNIST test digit (asks before downloading MNIST)")
-            if downloading:
-                self.statusBar().clearMessage()
-                self.show_message("MNIST not downloaded", source)
-        if self.kernels is not None:
-            self.kernels.sample_button.setToolTip(button.toolTip())
-        self._show_model_info()
 
     # -- view ------------------------------------------------------------------------------
 
