@@ -22,8 +22,7 @@ IG_STEPS = 8  # integrated gradients: points on the path from a blank input, one
 CONVOLUTIONS = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
 _SAME_GEOMETRY = ("BatchNormalization", "ReLU", "LeakyReLU", "Activation", "Dropout", "SpatialDropout2D",
                   "Rescaling", "Normalization", "GaussianNoise", "Identity")
-NO_CONVOLUTION = ("Grad-CAM is unavailable: it weighs the maps of the last convolution, and this model has no "
-                  "convolution (its dense layers see the whole image at once).")
+NO_CONVOLUTION = "Grad-CAM is unavailable: it weighs a convolution's maps, and this model has no convolution."
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,26 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 from scipy import ndimage
-from test_window import LOAD_TIMEOUT_MS, MODEL, draw, private_settings, settle, window  # noqa: F401 (fixtures)
+from test_window import LOAD_TIMEOUT_MS, MODEL, draw, open_window, private_settings, settle  # noqa: F401 (fixture)
 
 from gui.screenshots.explain import map_centre
 from gui.common.scripting import line
 
 pytestmark = pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL}")
 ONE = line((140, 50), (140, 230))
+
+
+@pytest.fixture(scope="module")
+def window(qapp):
+    """One window for these tests, deleted at their end rather than whenever the garbage collector comes by."""
+    shown = open_window(qapp)
+    yield shown
+    shown.close()
+    shown.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture
