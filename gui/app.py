@@ -49,8 +49,10 @@ def run_app(model_path: str | Path | None = None) -> int:
 
 def _report_startup(window) -> None:
     """Print when the window was first painted and when a digit put on it then was first classified; quit."""
+    from model.spec import DIGIT_SHAPE
+
     times = {}
-    digit = np.zeros((28, 28), np.uint8)
+    digit = np.zeros(DIGIT_SHAPE[:2], np.uint8)
     digit[4:24, 13:16] = 255  # a "1", drawn before the model is ready
 
     def painted() -> None:

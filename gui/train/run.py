@@ -81,12 +81,12 @@ class TrainRun(QObject):
         self.status.emit("Building the model (TensorFlow starts up once)...")
         import keras
 
-        from model.nets.architectures import build
+        from model.nets.architectures import build_for
         from model.inspect.inspection import Inspector
         from model.train.training import train
 
         names = getattr(data, "class_names", None)
-        model = build(request.architecture, *((data.x_train.shape[1:], len(names)) if names else ((28, 28, 1), 10)))
+        model = build_for(request.architecture, data)
         probe = SnapshotTaker(model, Inspector(model), (data.x_test if len(data.x_test) else data.x_train)[PROBE_INDEX])
         config = request.config
         n_train = len(data.split(config.validation_split)[0][0])

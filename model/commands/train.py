@@ -65,7 +65,7 @@ def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
 
 
 def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
-    from model.nets.architectures import build
+    from model.nets.architectures import build_for
     from model.nets.store import ModelFileError, load_model, save_model_atomic
     from model.train.training import TrainConfig, evaluate, train
 
@@ -79,7 +79,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
         except ModelFileError as exc:
             return fail(f"--init: {exc}")
     else:
-        model = build(args.arch, *((data.x_train.shape[1:], len(names)) if names else ((28, 28, 1), 10)))
+        model = build_for(args.arch, data)
     what = f"{len(data.x_train):,} images in {len(names)} classes ({', '.join(names)})" if names else \
         f"{len(data.x_train):,} digits"
     print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "

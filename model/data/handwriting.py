@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw
 from scipy import interpolate, ndimage
 
 from model.inspect.preprocess import preprocess
+from model.spec import DIGIT_SHAPE
 
 Strokes = list[np.ndarray]  # each (N, 2): x right, y down, the digit about 1 high
 Style = Callable[[np.random.Generator], Strokes]
@@ -294,7 +295,7 @@ def style_page(index: int, seed: int) -> tuple[np.ndarray, int, str]:
 
 def _chunk(job: tuple[int, int, int]) -> np.ndarray:
     start, n, seed = job
-    out = np.zeros((n, 28, 28), dtype=np.uint8)
+    out = np.zeros((n, *DIGIT_SHAPE[:2]), dtype=np.uint8)
     for i in range(n):
         fed = preprocess(style_page(start + i, seed)[0]).model_input
         if fed is not None:
@@ -310,5 +311,5 @@ def style_digits(n: int, seed: int = 0, workers: int = 1) -> tuple[np.ndarray, n
             parts = list(pool.map(_chunk, jobs))
     else:
         parts = [_chunk(job) for job in jobs]
-    images = np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
+    images = np.concatenate(parts) if parts else np.zeros((0, *DIGIT_SHAPE[:2]), np.uint8)
     return images, (np.arange(n) % 10).astype(np.uint8)

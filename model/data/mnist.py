@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from model.spec import DIGIT_SHAPE
+
 ENV_VAR = "DIGIT_LENS_MNIST"
 IDX_NAMES = {
     "x_train": "train-images-idx3-ubyte",
@@ -183,8 +185,8 @@ def _read_idx(path: Path) -> np.ndarray:
 def _validated(arrays: dict[str, np.ndarray], source: str) -> Mnist:
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if x.ndim != 3 or x.shape[1:] != (28, 28):
-            raise DataError(f"{source}: x_{split} has shape {x.shape}, expected (N, 28, 28).")
+        if x.ndim != 3 or x.shape[1:] != DIGIT_SHAPE[:2]:
+            raise DataError(f"{source}: x_{split} has shape {x.shape}, expected (N, {DIGIT_SHAPE[0]}, {DIGIT_SHAPE[1]}).")
         if y.shape != (x.shape[0],):
             raise DataError(f"{source}: y_{split} has shape {y.shape}, expected ({x.shape[0]},) to match x_{split}.")
         if x.dtype != np.uint8:

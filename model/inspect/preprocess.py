@@ -15,7 +15,9 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-MNIST_SIZE = 28
+from model.spec import DIGIT_SHAPE
+
+MNIST_SIZE = DIGIT_SHAPE[0]
 MNIST_BOX = 20
 # Pen widths (by `stroke_width`) of the middle 80% of MNIST training digits.
 STROKE_RANGE = (1.9, 3.8)
@@ -53,7 +55,7 @@ class Preprocessed:
         return self.model_input is None
 
 
-def preprocess(image: np.ndarray | Image.Image, input_shape: tuple[int, ...] = (28, 28, 1)) -> Preprocessed:
+def preprocess(image: np.ndarray | Image.Image, input_shape: tuple[int, ...] = DIGIT_SHAPE) -> Preprocessed:
     """Turn a drawing or photo of one digit into a model input plus every step on the way.
 
     `image` is a PIL image or an array (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA, as

@@ -108,6 +108,13 @@ def build(name: str, input_shape: tuple[int, int, int] | None = None, classes: i
                                classes or DEFAULT_CLASSES.get(name, NUM_CLASSES))
 
 
+def build_for(name: str, data) -> keras.Model:
+    """A fresh model of the named architecture for `data`'s training images: one class per name and the
+    pictures' own size and channels for a folder (`data.class_names`), ten classes at DIGIT_SHAPE for MNIST."""
+    names = getattr(data, "class_names", None)
+    return build(name, data.x_train.shape[1:], len(names)) if names else build(name, DIGIT_SHAPE, NUM_CLASSES)
+
+
 def describe_layer(layer: keras.layers.Layer) -> str:
     """One line, in our own words, on what the layer does to the data."""
     kind = type(layer).__name__
