@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=_positive_int, help="train on the first N training digits only")
     train.add_argument("--out", default="model.keras", help="where to write the model (default: model.keras)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--csv", metavar="FILE", help="log every epoch's loss and accuracy to this CSV file as training "
+                                                     "goes (Keras' CSVLogger)")
     train.add_argument("--styles", type=int, default=0, metavar="N",
                        help="mix N handwriting-style digits (flagged 1, crossed 7, open 4, hooked 9, ...) "
                             "made at train time into the training digits")

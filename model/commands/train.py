@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ def run_train(args: argparse.Namespace) -> int:
         out = check_save_path(args.out)
     except ModelFileError as exc:
         return fail(f"--out {args.out}: {exc}")
+    if args.csv and not (Path(args.csv).parent.is_dir() and os.access(Path(args.csv).parent, os.W_OK)):
+        return fail(f"--csv {args.csv}: cannot write a file there.")
     if args.data and Path(args.data).is_dir() and any(p.is_dir() for p in Path(args.data).iterdir()):
         args.folder, args.data = args.data, None  # subfolders, not IDX files: a folder of images, one per class
     if args.folder:
@@ -71,7 +74,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
-                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles))
+                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles), csv_log=args.csv)
     names = getattr(data, "class_names", None)  # a folder's classes; None for MNIST's digits
     if args.init:
         try:

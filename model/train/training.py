@@ -31,6 +31,7 @@ class TrainConfig:
     cosine_decay: bool = False
     seed: int = 0
     styles: int = 0  # handwriting-style digits (model/data/handwriting.py) mixed into the training digits
+    csv_log: str | None = None  # a CSV file Keras' CSVLogger writes a row to after every epoch
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,8 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
     validation = (to_model_input(x_val), as_targets(y_val, binary)) if len(x_val) else None
     model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed, binary),
               epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
-              callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(), *(extra_callbacks or [])])
+              callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(),
+                         *([keras.callbacks.CSVLogger(config.csv_log)] if config.csv_log else []), *(extra_callbacks or [])])
     return result
 
 

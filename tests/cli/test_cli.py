@@ -82,11 +82,17 @@ def test_inspect_prints_the_data_flow_and_the_preprocessing(digit_files):
 
 def test_train_writes_a_model_and_prints_the_table(digit_files, tmp_path):
     out = tmp_path / "mlp.keras"
-    result = run_cli("train", "--arch", "mlp", "--epochs", "2", "--limit", "3000", "--out", str(out))
+    log = tmp_path / "log.csv"
+    result = run_cli("train", "--arch", "mlp", "--epochs", "2", "--limit", "3000", "--out", str(out), "--csv", str(log))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["epoch", "loss"])
     assert [lines[header + k].split()[0] for k in (1, 2)] == ["1", "2"]
+    rows = log.read_text().splitlines()  # Keras' CSVLogger: a header and a row per epoch (counted from 0)
+    assert {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"} <= set(rows[0].split(","))
+    assert [row.split(",")[0] for row in rows[1:]] == ["0", "1"]
+    table_loss = float(lines[header + 2].split()[1])
+    assert float(rows[2].split(",")[rows[0].split(",").index("loss")]) == pytest.approx(table_loss, abs=1e-4)
     accuracy = float(next(line for line in lines if line.startswith("Test accuracy")).split()[2].rstrip("%"))
     assert accuracy > 80.0
     classified = run_cli("classify", "--model", str(out), "--json", digit_files[0][0])
