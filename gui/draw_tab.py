@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSplitt
 from gui.canvas import Canvas
 from gui.input_panel import InputPanel
 from gui.map_detail import MapDetail
+from gui.novelty_panel import NoveltyFinder
 from gui.pipeline import PipelineView
 
 DEFAULT_INPUT = (28, 28, 1)  # preprocessing shape until a model is loaded
@@ -47,6 +48,9 @@ class DrawInspectTab(QWidget):
         self.pipeline = PipelineView()
         self.pipeline.mapClicked.connect(self.open_map)
         self.pipeline.per_map.toggled.connect(self._schedule)
+        self.novelty = NoveltyFinder(self.pipeline.novelty, self)
+        self.novelty.indexReady.connect(lambda: self.novelty.show(self.inspection))
+        self.pipeline.novelty.imageChosen.connect(self.show_digit)
         self.waiting_message = LOADING  # what the pipeline says while there is no model
         self.pipeline.clear(LOADING)
 
@@ -86,6 +90,7 @@ class DrawInspectTab(QWidget):
         self.inspector = inspector
         self.pipeline.set_stages(inspector.name, inspector.stages, inspector.num_classes)
         self.input_panel.set_shape(inspector.input_shape)
+        self.novelty.set_inspector(inspector)
         self.refresh()
 
     def show_digit(self, image: np.ndarray, caption: str) -> None:
@@ -110,6 +115,7 @@ class DrawInspectTab(QWidget):
         else:
             self.inspection = self.inspector.inspect(prepared.model_input)
             self.pipeline.show_inspection(self.inspection)
+        self.novelty.show(self.inspection)
         self.viewUpdated.emit()
 
     def open_map(self, index: int, channel: int) -> None:

@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
         self.train.useModel.connect(self.use_model)
         self.train.showImage.connect(self.show_training_image)
         self._replace_placeholder(1, self.train, "Train")
+        self.tabs.currentChanged.connect(  # the replay shows what each snapshot makes of the drawing
+            lambda index: self.tabs.widget(index) is self.train and self.train.replay.set_drawing(self.canvas.pixels()))
         self.kernels = KernelsTab()
         self.kernels.canvas_button.clicked.connect(
             lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
@@ -263,6 +265,7 @@ class MainWindow(QMainWindow):
         button = self.draw.sample_button
         button.setEnabled(True)
         if images is not None:
+            self.draw.novelty.retry()
             button.setToolTip(f"A random MNIST test digit from {source}")
             if downloading:
                 self.statusBar().showMessage("MNIST downloaded.", 4000)
@@ -365,7 +368,7 @@ class MainWindow(QMainWindow):
         stored.setValue("canvas/brush", self.draw.brush.value())
         if self.train is not None:
             self.train.shutdown()
-        for worker in (self.worker, self.images):
+        for worker in (self.worker, self.images, self.draw.novelty.worker):
             worker.shutdown()
         super().closeEvent(event)
 
