@@ -1,7 +1,9 @@
 """How unlike the training digits is an input: distances in the model's penultimate-layer embedding.
 
-An index holds the embeddings of MNIST training digits; an input's score is its mean distance to
-its K nearest, placed among the same scores of MNIST test digits (a percentile). Built once per
+An index holds the embeddings of MNIST training digits, scaled to unit length (cosine distance:
+scribbles then stand apart from digits far more clearly than with raw distances); an input's
+score is its mean distance to its K nearest, placed among the same scores of MNIST test digits
+(a percentile). Built once per
 model (its weights' hash names the file) and kept in the user's cache directory.
 """
 
@@ -24,7 +26,7 @@ TEST_DIGITS = 5_000  # test digits whose scores calibrate the percentiles
 K = 5  # the score is the mean distance to this many nearest training digits
 NEIGHBOURS = 8  # nearest training digits shown
 CHUNK = 500  # digits embedded per step
-FORMAT = 1  # bump when the file's contents change
+FORMAT = 2  # bump when the file's contents change
 
 
 class NoveltyUnavailable(Exception):
@@ -59,7 +61,7 @@ class NoveltyIndex:
     def __init__(self, layer: str, embeddings: np.ndarray, labels: np.ndarray, images: np.ndarray,
                  calibration: np.ndarray) -> None:
         self.layer = layer  # the layer whose output is the embedding
-        self.embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
+        self.embeddings = np.ascontiguousarray(unit_rows(embeddings))
         self.squared_norms = np.einsum("ij,ij->i", self.embeddings, self.embeddings)
         self.labels = labels
         self.images = images  # uint8 (N, 28, 28), for the thumbnails
@@ -70,7 +72,7 @@ class NoveltyIndex:
 
     def lookup(self, embedding: np.ndarray) -> Novelty:
         """The score, percentile and nearest training digits of one input's embedding."""
-        query = np.asarray(embedding, dtype=np.float32).ravel()
+        query = unit_rows(np.reshape(embedding, (1, -1)))[0]
         squared = self.squared_norms - 2.0 * (self.embeddings @ query) + float(query @ query)
         count = min(max(K, NEIGHBOURS), len(squared))
         nearest = np.argpartition(squared, count - 1)[:count]
@@ -84,7 +86,7 @@ class NoveltyIndex:
         """The scores of many embeddings (M, D) at once, in chunks of CHUNK rows."""
         scores = []
         for start in range(0, len(queries), CHUNK):
-            chunk = np.asarray(queries[start:start + CHUNK], dtype=np.float32)
+            chunk = unit_rows(queries[start:start + CHUNK])
             squared = self.squared_norms - 2.0 * (chunk @ self.embeddings.T) + np.einsum("ij,ij->i", chunk, chunk)[:, None]
             nearest = np.partition(squared, K - 1, axis=1)[:, :K]
             scores.append(np.sqrt(np.maximum(nearest, 0.0)).mean(axis=1))
@@ -105,6 +107,12 @@ class NoveltyIndex:
             embeddings = saved["embeddings"]
             return cls(str(saved["layer"]), embeddings, saved["labels"], mnist.x_train[:len(embeddings)],
                        saved["calibration"])
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a row of zeros stays zero), as float32."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def embedding_layer(model) -> str:
