@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QStyle, QStyleOptionSlider,
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QStyle, QStyleOptionSlider,
                                QVBoxLayout, QWidget)
 
 from gui.panels import BAR_BRUSH, cache_axes
@@ -80,6 +80,30 @@ class SnapshotSlider(QWidget):
             self.slider.setValue(min(range(len(self.labels)), key=lambda value: abs(self.position_x(value) - x)))
 
 
+class SideBySideFilters(FiltersView):
+    """The Train tab's filters view with the weights and the probe's maps side by side: the replay is short of height."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        column = self.layout()
+        while column.count():  # empty the column (its widgets stay children of this view), then drop it
+            column.takeAt(0)
+        QWidget().setLayout(column)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        for column, (title, mosaic) in enumerate(((self.filters_title, self.filters), (self.maps_title, self.maps))):
+            mosaic.setFixedHeight(72)
+            mosaic.setMinimumWidth(100)
+            title.setWordWrap(True)
+            grid.addWidget(title, 0, column)
+            grid.addWidget(mosaic, 1, column)
+        grid.addWidget(self.no_maps, 1, 1)
+        self.caption.hide()
+        # the maps are drawn smaller than their pixels here: blend, so no gap between maps is dropped
+        self.maps.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+
+
 def scrolling(panel: QWidget) -> QScrollArea:
     """`panel` in a frameless vertical scroll area, so a short window still shows it all."""
     scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
@@ -105,24 +129,21 @@ class ReplayPanel(QWidget):
         self.snapshots: list = []
         self.frame = None  # the ReplayFrame shown
         self.shown = -1
-        self.note = QLabel("Start training: the weights are kept a few times in the first epoch and after every "
-                           "epoch, to replay here.", objectName="replayNote", wordWrap=True)
+        self.note = QLabel("Train a model to replay it here.", objectName="replayNote", wordWrap=True)
+        self.note.setToolTip("The weights are kept before training, a few times in the first epoch and after every "
+                             "epoch, up to 200 MB in all.")
         self.note.setStyleSheet("color: #555;")
         self.slider = SnapshotSlider()
         self.slider.slider.valueChanged.connect(self._request)
         self.slider.setToolTip("0: before training; b10: after 10 batches of the first epoch; 3: after epoch 3. "
                                "Drag, use the arrow keys, or click a label.")
-        self.title = QLabel("<b>No snapshots yet</b>", objectName="replayTitle")
-        self.view = FiltersView()
-        self.view.caption.hide()
-        self.view.layout().setContentsMargins(0, 0, 0, 0)
-        for mosaic in (self.view.filters, self.view.maps):
-            mosaic.setFixedHeight(66)
+        self.title = QLabel("<b>No snapshots yet</b>", objectName="replayTitle", wordWrap=True)
+        self.view = SideBySideFilters()
         self.drawing = QLabel("Your drawing: draw one on Draw & Inspect.", objectName="replayDrawing", wordWrap=True)
         self.chart = pg.PlotWidget(background=None)
         self.chart.setObjectName("replayProbabilities")
         self.chart.setFixedHeight(78)
-        self.chart.setMinimumWidth(110)
+        self.chart.setMinimumWidth(100)
         self.chart.setMouseEnabled(x=False, y=False)
         self.chart.setMenuEnabled(False)
         self.chart.hideButtons()
@@ -140,13 +161,16 @@ class ReplayPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
-        for widget in (self.note, self.slider, self.title, self.view):
+        for widget in (self.slider, self.title, self.view):
             layout.addWidget(widget)
         row = QHBoxLayout()
         row.addWidget(self.chart, 3)
         row.addWidget(self.drawing, 2)
         layout.addLayout(row)
-        layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignRight)
+        row = QHBoxLayout()
+        row.addWidget(self.note, 1)
+        row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(row)
         layout.addStretch(1)
 
     def start_run(self) -> None:
@@ -156,7 +180,7 @@ class ReplayPanel(QWidget):
         self.slider.set_labels([])
         self.title.setText("<b>No snapshots yet</b>")
         self.send_button.setEnabled(False)
-        self.note.setText("Training starts: snapshots appear here as it goes.")
+        self.note.setText("Snapshots appear as the run trains.")
 
     def set_plan(self, plan, probe: np.ndarray) -> None:
         """What this run keeps (or why it keeps nothing), and the probe digit its maps are shown for."""

@@ -68,7 +68,7 @@ class ReplayPlan:
     def note(self) -> str:
         each, total, budget = (_mb(b) for b in (self.snapshot_bytes, self.count * self.snapshot_bytes, self.budget_bytes))
         if self.fits:
-            return f"{self.count} snapshots of {each}: {total} of the {budget} allowed."
+            return f"{self.count} snapshots of {each}: {total} of {budget} allowed"
         return (f"Replay is off for this run: {self.count} snapshots of {each} would need {total}, "
                 f"more than the {budget} allowed. Fewer epochs or a smaller model can be replayed.")
 
