@@ -94,6 +94,7 @@ def timed_parts():
     from gui.canvas import Canvas
     from gui.draw_tab import DrawInspectTab
     from gui.input_panel import InputPanel
+    from gui.novelty_panel import NoveltyFinder
     from gui.output_panel import OutputPanel
     from gui.panels import BarsPanel, MapsPanel, StripPanel
 
@@ -105,6 +106,7 @@ def timed_parts():
     times.patch(DrawInspectTab, "refresh", "update")  # before the window connects its timer to it
     times.patch(InputPanel, "show_input", "input_panel")
     times.patch(OutputPanel, "show_probabilities", "output_panel")
+    times.patch(NoveltyFinder, "show", "neighbours")  # the nearest training digits and the score
     for kind in (MapsPanel, StripPanel, BarsPanel):
         times.patch(kind, "show_values", f"{kind.__name__}s")
     try:
@@ -126,6 +128,7 @@ def drawing_loop(app, model_path: str) -> dict:
         window.show()
         wait_until(lambda: window.is_ready, 180)
         wait_until(lambda: "measuring" not in window.model_info.text(), 180)  # the test-set accuracy, off the GUI thread
+        wait_until(lambda: window.draw.novelty.index is not None, 600)  # neighbours on (built once, then cached)
         updates = []
         window.draw.viewUpdated.connect(lambda: updates.append(1))
         canvas = window.canvas

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from gui.train_views import digit_icon
 from gui.worker import Job, Worker
@@ -16,6 +17,97 @@ DIGITS_ENV = "DIGIT_LENS_INDEX_DIGITS"  # training digits in the index (tests us
 COLUMNS = 4
 ICON = 30
 LEVEL_COLOURS = {"typical": "#2e7d32", "unusual": "#b26a00", "unlike": "#c62828"}
+
+# The verdict and the thumbnails are painted by two small widgets of fixed height that only repaint when they
+# change: a label or button whose text changes asks every layout up to the window to run again, once per stroke.
+
+
+class Verdict(QWidget):
+    """Up to three lines of text, bold and coloured for a score, plain for a message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="noveltyVerdict")
+        self.setFixedHeight(3 * self.fontMetrics().lineSpacing() + 2)
+        self._text, self._colour = "", None
+
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str, colour: QColor | None = None) -> None:
+        if (text, colour) != (self._text, self._colour):
+            self._text, self._colour = text, colour
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        font = painter.font()
+        font.setBold(self._colour is not None)
+        painter.setFont(font)
+        painter.setPen(self._colour or self.palette().windowText().color())
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                         self._text)
+        painter.end()
+
+
+class NeighbourGrid(QWidget):
+    """Up to 8 digit thumbnails with their labels, in rows of COLUMNS; clicking one emits `chosen(slot)`."""
+
+    chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="noveltyNeighbours")
+        self._label_height = self.fontMetrics().height()
+        self.setFixedHeight(2 * self._cell_height())
+        self.setMinimumWidth(COLUMNS * (ICON + 4))
+        self.pictures: list[QPixmap] = []
+        self.labels: list[str] = []
+        self.tips: list[str] = []
+
+    def set_digits(self, images, labels, tips) -> None:
+        """uint8 digits (ink bright), their labels and tool tips."""
+        self.pictures = [digit_icon(image, ICON).pixmap(ICON, ICON) for image in images]
+        self.labels, self.tips = [str(label) for label in labels], list(tips)
+        self.update()
+
+    def clear(self) -> None:
+        if self.pictures:
+            self.pictures, self.labels, self.tips = [], [], []
+            self.update()
+
+    def cell_rect(self, slot: int) -> QRect:
+        width = self.width() // COLUMNS
+        return QRect((slot % COLUMNS) * width, (slot // COLUMNS) * self._cell_height(), width, self._cell_height())
+
+    def slot_at(self, point) -> int | None:
+        slot = next((i for i in range(len(self.pictures)) if self.cell_rect(i).contains(point)), None)
+        return slot
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        for slot, (picture, label) in enumerate(zip(self.pictures, self.labels)):
+            cell = self.cell_rect(slot)
+            painter.drawPixmap(cell.center().x() - ICON // 2, cell.top() + 2, picture)
+            painter.drawText(QRect(cell.left(), cell.top() + ICON + 2, cell.width(), self._label_height),
+                             Qt.AlignmentFlag.AlignCenter, label)
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        slot = self.slot_at(event.position().toPoint())
+        if slot is not None:
+            self.chosen.emit(slot)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            slot = self.slot_at(event.pos())
+            if slot is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.tips[slot], self)
+            return True
+        return super().event(event)
+
+    def _cell_height(self) -> int:
+        return ICON + self._label_height + 6
 
 
 class NoveltyPanel(QFrame):
@@ -27,69 +119,52 @@ class NoveltyPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel("<b>How unlike the training digits?</b>")
-        self.verdict = QLabel(objectName="noveltyVerdict", wordWrap=True)
+        self.verdict = Verdict()
         self.meter = QProgressBar(objectName="noveltyMeter", minimum=0, maximum=1000, textVisible=False)
         self.meter.setFixedHeight(8)
         self.detail = QLabel(objectName="noveltyDetail")
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.detail.setStyleSheet("color: gray")
-        self.neighbours: list[QToolButton] = []
-        grid = QGridLayout()
-        grid.setSpacing(2)
-        for i in range(8):
-            button = QToolButton(objectName=f"neighbour{i}", autoRaise=True, visible=False)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setIconSize(QSize(ICON, ICON))
-            button.clicked.connect(lambda checked=False, i=i: self._choose(i))
-            grid.addWidget(button, i // COLUMNS, i % COLUMNS)
-            self.neighbours.append(button)
+        self.neighbours = NeighbourGrid()
+        self.neighbours.chosen.connect(self._choose)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(2)
-        for widget in (self.title, self.verdict, self.meter, self.detail):
+        for widget in (self.title, self.verdict, self.meter, self.detail, self.neighbours):
             layout.addWidget(widget)
-        layout.addLayout(grid)
-        for widget in (self.meter, self.detail, *self.neighbours):  # no jump when the thumbnails come and go
-            policy = widget.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)
-            widget.setSizePolicy(policy)
         self._index = None
         self._shown: np.ndarray | None = None  # indices of the thumbnails shown
         self.show_message("Looking for the MNIST training digits…")
 
     def show_message(self, text: str) -> None:
         """No score: why (no MNIST, still indexing, nothing drawn); no thumbnails."""
-        self.verdict.setText(text)
-        self.verdict.setStyleSheet("")
-        self.meter.hide()
-        self.detail.hide()
+        self.verdict.set_text(text)
+        self.meter.setValue(0)
         self._shown = None
-        for button in self.neighbours:
-            button.hide()
+        self.neighbours.clear()
 
     def show_novelty(self, novelty, index) -> None:
         """The score of one input and its nearest training digits in `index`."""
-        colour = LEVEL_COLOURS[novelty.level]
-        self.verdict.setText(f"<b>{novelty.text}</b>")
-        self.verdict.setStyleSheet(f"color: {colour}")
+        colour = QColor(LEVEL_COLOURS[novelty.level])
+        self.verdict.set_text(novelty.text, colour)
         self.meter.setValue(round(novelty.percentile * 10))
-        self.meter.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
-        self.meter.show()
-        self.detail.setText(f"nearest of {len(index):,} training digits:")
+        palette = self.meter.palette()  # a palette, not a style sheet: no style objects made per drawing
+        palette.setColor(QPalette.ColorRole.Highlight, colour)
+        self.meter.setPalette(palette)
+        if index is not self._index:
+            self._index = index
+            self.detail.setText(f"nearest of {len(index):,} training digits:")
         self.detail.setToolTip(f"The score is the mean distance from this input to its {K} nearest training digits "
                                f"in the {index.layer} layer (the one before the output), ranked among the same "
                                f"distances of {len(index.calibration):,} MNIST test digits: "
                                f"{novelty.percentile:.1f}% of them are as near or nearer.")
-        self.detail.show()
-        self._index = index
         if self._shown is not None and np.array_equal(self._shown, novelty.neighbours):
             return
         self._shown = novelty.neighbours
-        for button, neighbour, distance in zip(self.neighbours, novelty.neighbours, novelty.distances):
-            button.setIcon(digit_icon(index.images[neighbour], ICON))
-            button.setText(str(index.labels[neighbour]))
-            button.setToolTip(f"MNIST training digit #{neighbour}, label {index.labels[neighbour]}, "
-                              f"distance {distance:.2f}. Click to draw on it.")
-            button.show()
+        labels = index.labels[novelty.neighbours]
+        self.neighbours.set_digits(index.images[novelty.neighbours], labels,
+                                   [f"MNIST training digit #{n}, label {label}, distance {d:.2f}. Click to draw on it."
+                                    for n, label, d in zip(novelty.neighbours, labels, novelty.distances)])
 
     def _choose(self, slot: int) -> None:
         if self._shown is None:
@@ -118,8 +193,6 @@ class NoveltyFinder(QObject):
 
     def set_inspector(self, inspector) -> None:
         """A new model: its index is looked up or built in the background."""
-        from model.novelty import CHUNK
-
         if self._job is not None:
             self._job.cancel()
         self._inspector, self.index, self.novelty = inspector, None, None
@@ -127,8 +200,7 @@ class NoveltyFinder(QObject):
             self.panel.show_message("Compared with the MNIST training digits only for models of 28x28 grey digits.")
             self.indexReady.emit()
             return
-        self.panel.show_message(f"Indexing {self.train_digits:,} training digits for this model "
-                                f"(once; {CHUNK} at a time)…")
+        self.panel.show_message(f"Indexing {self.train_digits:,} training digits for this model (once)…")
         self._job = self.worker.submit(lambda job: _index(job, inspector, self.train_digits),
                                        lambda index: self._built(inspector, index),
                                        lambda message: self._unavailable(inspector, message), self._progress)
@@ -179,7 +251,7 @@ def _index(job: Job, inspector, train_digits: int):
     try:
         mnist = load_local_mnist()
     except DataError:
-        raise NoveltyUnavailable("No local MNIST copy, so no comparison with the training digits "
+        raise NoveltyUnavailable("No local MNIST copy: no comparison with the training digits "
                                  "(Sample offers to download it).") from None
     return cached_index(inspector.model, mnist, train_digits, input_scale=inspector.input_scale,
                         progress=lambda share: (job.check(), job.report(share)))

@@ -124,8 +124,9 @@ class ReplayPanel(QWidget):
         self._worker = Worker("replay", self)
         self._job: Job | None = None
         self._dirty = False  # a newer frame was asked for while one was being computed
+        self._runs = 0  # frames of an earlier run that arrive late are not shown
         self._plan = self._probe = self._drawing = None
-        self._replayer = None  # used on the worker thread only
+        self._replayer = None  # (architecture and probe, Replayer), used on the worker thread only
         self.snapshots: list = []
         self.frame = None  # the ReplayFrame shown
         self.shown = -1
@@ -175,7 +176,8 @@ class ReplayPanel(QWidget):
 
     def start_run(self) -> None:
         """A new run: forget the previous run's snapshots."""
-        self._plan = self._replayer = None
+        self._runs += 1
+        self._plan = None
         self.snapshots, self.frame, self.shown = [], None, -1
         self.slider.set_labels([])
         self.title.setText("<b>No snapshots yet</b>")
@@ -210,7 +212,7 @@ class ReplayPanel(QWidget):
         snapshot, plan, probe = self.snapshots[self.shown], self._plan, self._probe
         self.send_button.setEnabled(False)
         self._worker.submit(lambda job: self._replay_model(plan, probe).model_at(snapshot), self._sent,
-                            lambda message: self._failed(f"Could not use this snapshot: {message}"))
+                            self._not_sent)
 
     def shutdown(self) -> bool:
         if self._job is not None:
@@ -225,21 +227,22 @@ class ReplayPanel(QWidget):
             return
         index = self.slider.slider.value()
         snapshot, drawing, plan, probe = self.snapshots[index], self._drawing, self._plan, self._probe
-        self._dirty = False
+        self._dirty, run = False, self._runs
         self._job = self._worker.submit(lambda job: self._replay_model(plan, probe).frame(snapshot, drawing),
-                                        lambda frame: self._show(index, frame), self._failed)
+                                        lambda frame: self._show(run, index, frame), self._failed)
 
     def _replay_model(self, plan, probe):
         """The Replayer for the run's architecture (on the worker thread, built on first use)."""
         from model.replay import Replayer
 
-        if self._replayer is None or self._replayer.model_json != plan.model_json:
-            self._replayer = Replayer(plan.model_json, probe)
-        return self._replayer
+        key = (plan.model_json, probe.tobytes())
+        if self._replayer is None or self._replayer[0] != key:
+            self._replayer = (key, Replayer(plan.model_json, probe))
+        return self._replayer[1]
 
-    def _show(self, index: int, frame) -> None:
+    def _show(self, run: int, index: int, frame) -> None:
         self._job = None
-        if index < len(self.snapshots):
+        if run == self._runs:
             self.frame, self.shown = frame, index
             snapshot = self.snapshots[index]
             self.title.setText(f"<b>Snapshot {index + 1} of {len(self.snapshots)}</b>: {snapshot.title}")
@@ -266,10 +269,10 @@ class ReplayPanel(QWidget):
         self.send_button.setEnabled(True)
         self.useModel.emit(model, {})
 
+    def _not_sent(self, message: str) -> None:
+        self.send_button.setEnabled(True)
+        self.note.setText(f"Could not use this snapshot: {message}")
+
     def _failed(self, message: str) -> None:
         self._job = None
-        self.send_button.setEnabled(self.shown >= 0)
-        if message:
-            self.note.setText(message)
-        elif self._dirty:
-            self._request()
+        self.note.setText(f"Could not replay this snapshot: {message}")

@@ -101,7 +101,7 @@ class TrainTab(QWidget):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.curves)
         self.watch = QTabWidget(objectName="trainWatch")
-        self.watch.addTab(self.filters, "Live")
+        self.watch.addTab(scrolling(self.filters), "Live")
         self.watch.addTab(scrolling(self.replay), "Replay")
         top.addWidget(_group("Watch it learn", self.watch))
         top.setStretchFactor(0, 3)

@@ -122,8 +122,8 @@ def embedding_layer(model) -> str:
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     dense = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
     if not dense or dense[-1] == 0:
-        raise NoveltyUnavailable("No comparison with the training digits: this model has no layer before its "
-                                 "last Dense layer to compare inputs in.")
+        raise NoveltyUnavailable("Not compared with the training digits: the model has no layer before its "
+                                 "output layer.")
     before = dense[-1] - 1
     while before > 0 and isinstance(layers[before], keras.layers.Dropout):  # the same values at inference
         before -= 1

@@ -64,7 +64,7 @@ def test_a_model_without_a_layer_before_its_output_cannot_be_compared():
     flat = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
     assert embedding_layer(flat) == flat.layers[0].name  # the flattened pixels
     alone = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
-    with pytest.raises(NoveltyUnavailable, match="no layer before"):
+    with pytest.raises(NoveltyUnavailable, match="no layer before its output"):
         embedding_layer(alone)
 
 
@@ -99,7 +99,7 @@ def draw(window, qtbot, strokes) -> None:
 def test_blank_canvas_shows_no_neighbours(ready):
     panel = ready.pipeline.novelty
     assert "Draw a digit" in panel.verdict.text()
-    assert not any(button.isVisible() for button in panel.neighbours) and not panel.meter.isVisible()
+    assert panel.neighbours.labels == [] and panel.meter.value() == 0
 
 
 def test_scribbled_noise_scores_far_less_like_the_training_data_than_a_drawn_digit(ready, qtbot):
@@ -107,7 +107,7 @@ def test_scribbled_noise_scores_far_less_like_the_training_data_than_a_drawn_dig
     draw(ready, qtbot, SEVEN)
     digit = ready.draw.novelty.novelty
     assert "typical" in panel.verdict.text() and digit.percentile < 90
-    shown = [button.text() for button in panel.neighbours if button.isVisible()]
+    shown = panel.neighbours.labels
     assert len(shown) == 8 and shown.count("7") >= 6  # the nearest training digits of a 7 are mostly 7s
 
     draw(ready, qtbot, SCRIBBLE)
@@ -120,9 +120,9 @@ def test_scribbled_noise_scores_far_less_like_the_training_data_than_a_drawn_dig
 def test_clicking_a_neighbour_thumbnail_loads_it_onto_the_canvas(ready, qtbot, mnist):
     draw(ready, qtbot, SEVEN)
     panel = ready.pipeline.novelty
-    button = ready.findChild(type(panel.neighbours[0]), "neighbour2")
+    grid = ready.findChild(type(panel.neighbours), "noveltyNeighbours")
     index = int(panel._shown[2])
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.cell_rect(2).center())
     qtbot.waitUntil(lambda: not ready.draw._timer.isActive(), timeout=5000)
     assert ready.draw.sample_note.text() == f"MNIST training digit #{index}: label {mnist.y_train[index]}"
     assert ready.draw.inspection is not None and ready.draw.inspection.digit == mnist.y_train[index]
