@@ -190,11 +190,14 @@ class NoveltyFinder(QObject):
         self.novelty = None  # the shown score, or None
         self._inspector = None
         self._job: Job | None = None
+        self._closed = False
 
     def set_inspector(self, inspector) -> None:
         """A new model: its index is looked up or built in the background."""
         if self._job is not None:
             self._job.cancel()
+        if self._closed:
+            return
         self._inspector, self.index, self.novelty = inspector, None, None
         if tuple(inspector.input_shape) != (28, 28, 1):
             self.panel.show_message("Compared with the MNIST training digits only for models of 28x28 grey digits.")
@@ -223,6 +226,8 @@ class NoveltyFinder(QObject):
         self.panel.show_novelty(self.novelty, self.index)
 
     def shutdown(self) -> bool:
+        """End the worker (the window is closing)."""
+        self._closed = True
         if self._job is not None:
             self._job.cancel()
         return self.worker.shutdown()

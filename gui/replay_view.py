@@ -125,6 +125,7 @@ class ReplayPanel(QWidget):
         self._job: Job | None = None
         self._dirty = False  # a newer frame was asked for while one was being computed
         self._runs = 0  # frames of an earlier run that arrive late are not shown
+        self._closed = False
         self._plan = self._probe = self._drawing = None
         self._replayer = None  # (architecture and probe, Replayer), used on the worker thread only
         self.snapshots: list = []
@@ -207,7 +208,7 @@ class ReplayPanel(QWidget):
 
     def send(self) -> None:
         """Hand the model as it was at the shown snapshot to Draw & Inspect."""
-        if self.shown < 0:
+        if self.shown < 0 or self._closed:
             return
         snapshot, plan, probe = self.snapshots[self.shown], self._plan, self._probe
         self.send_button.setEnabled(False)
@@ -215,12 +216,14 @@ class ReplayPanel(QWidget):
                             self._not_sent)
 
     def shutdown(self) -> bool:
+        """End the worker (the window is closing); snapshots still on their way are then only kept."""
+        self._closed = True
         if self._job is not None:
             self._job.cancel()
         return self._worker.shutdown()
 
     def _request(self) -> None:
-        if not self.snapshots or self._plan is None:
+        if not self.snapshots or self._plan is None or self._closed:
             return
         if self._job is not None:
             self._dirty = True

@@ -368,7 +368,8 @@ class MainWindow(QMainWindow):
         stored.setValue("canvas/brush", self.draw.brush.value())
         if self.train is not None:
             self.train.shutdown()
-        for worker in (self.worker, self.images, self.draw.novelty.worker):
+        self.draw.novelty.shutdown()
+        for worker in (self.worker, self.images):
             worker.shutdown()
         super().closeEvent(event)
 
