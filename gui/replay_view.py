@@ -129,8 +129,7 @@ class ReplayPanel(QWidget):
         self._plan = self._probe = self._drawing = None
         self._replayer = None  # (architecture and probe, Replayer), used on the worker thread only
         self.snapshots: list = []
-        self.frame = None  # the ReplayFrame shown
-        self.shown = -1
+        self.shown = -1  # the snapshot shown
         self.note = QLabel("Train a model to replay it here.", objectName="replayNote", wordWrap=True)
         self.note.setToolTip("The weights are kept before training, a few times in the first epoch and after every "
                              "epoch, up to 200 MB in all.")
@@ -179,7 +178,7 @@ class ReplayPanel(QWidget):
         """A new run: forget the previous run's snapshots."""
         self._runs += 1
         self._plan = None
-        self.snapshots, self.frame, self.shown = [], None, -1
+        self.snapshots, self.shown = [], -1
         self.slider.set_labels([])
         self.title.setText("<b>No snapshots yet</b>")
         self.send_button.setEnabled(False)
@@ -246,7 +245,7 @@ class ReplayPanel(QWidget):
     def _show(self, run: int, index: int, frame) -> None:
         self._job = None
         if run == self._runs:
-            self.frame, self.shown = frame, index
+            self.shown = index
             snapshot = self.snapshots[index]
             self.title.setText(f"<b>Snapshot {index + 1} of {len(self.snapshots)}</b>: {snapshot.title}")
             self.view.show_snapshot(frame)

@@ -99,7 +99,6 @@ class SnapshotRecorder(keras.callbacks.Callback):
         self.on_snapshot = on_snapshot
         self.budget_bytes = budget_bytes
         self.early = set(first_epoch_batches(batches_per_epoch))
-        self.snapshots: list[WeightSnapshot] = []
         self.plan: ReplayPlan | None = None
         self._epoch = 0
         self._batches_done = 0
@@ -130,9 +129,7 @@ class SnapshotRecorder(keras.callbacks.Callback):
         weights = [np.array(w, dtype=np.float32) for w in self.model.get_weights()]
         if not all(np.all(np.isfinite(w)) for w in weights):  # a diverged run: nothing worth replaying
             return
-        snapshot = WeightSnapshot(epoch, batch, self.batches_per_epoch, weights)
-        self.snapshots.append(snapshot)
-        self.on_snapshot(snapshot)
+        self.on_snapshot(WeightSnapshot(epoch, batch, self.batches_per_epoch, weights))
 
 
 @dataclass(frozen=True)
