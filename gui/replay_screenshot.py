@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["DIGIT_LENS_MNIST"] = args.data
     app = QApplication([])
-    from gui import MainWindow
+    from gui.window import MainWindow
     from gui.draw_tab import side_by_side
     from gui.scripting import line, scaled, stroke, wait_until
 

@@ -70,7 +70,7 @@ def test_a_model_without_a_layer_before_its_output_cannot_be_compared():
 
 @pytest.fixture(scope="module")
 def window(qapp, tmp_path_factory):
-    from gui import MainWindow
+    from gui.window import MainWindow
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
     window = MainWindow()

@@ -43,7 +43,7 @@ def test_snapshots_before_early_batches_and_after_each_epoch_within_the_budget(m
 
 @pytest.fixture(scope="module")
 def window(qapp, tmp_path_factory, mnist_path):
-    from gui import MainWindow
+    from gui.window import MainWindow
 
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
     window = MainWindow()
