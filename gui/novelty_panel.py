@@ -62,12 +62,20 @@ class NeighbourGrid(QWidget):
         self.pictures: list[QPixmap] = []
         self.labels: list[str] = []
         self.tips: list[str] = []
+        self._made: dict[int, QPixmap] = {}  # thumbnails by training digit: a stroke meets the same ones again
 
-    def set_digits(self, images, labels, tips) -> None:
-        """uint8 digits (ink bright), their labels and tool tips."""
-        self.pictures = [digit_icon(image, ICON).pixmap(ICON, ICON) for image in images]
+    def set_digits(self, keys, images, labels, tips) -> None:
+        """uint8 digits (ink bright) named by `keys` (their index), their labels and tool tips."""
+        if len(self._made) > 512:
+            self._made.clear()
+        self.pictures = [self._made.get(key) or self._made.setdefault(key, digit_icon(image, ICON).pixmap(ICON, ICON))
+                         for key, image in zip(keys, images)]
         self.labels, self.tips = [str(label) for label in labels], list(tips)
         self.update()
+
+    def forget_pictures(self) -> None:
+        """Thumbnails made so far belong to another index."""
+        self._made.clear()
 
     def clear(self) -> None:
         if self.pictures:
@@ -132,7 +140,7 @@ class NoveltyPanel(QFrame):
         layout.setSpacing(2)
         for widget in (self.title, self.verdict, self.meter, self.detail, self.neighbours):
             layout.addWidget(widget)
-        self._index = None
+        self._index = self._cached_for = None
         self._shown: np.ndarray | None = None  # indices of the thumbnails shown
         self.show_message("Looking for the MNIST training digits…")
 
@@ -162,7 +170,10 @@ class NoveltyPanel(QFrame):
             return
         self._shown = novelty.neighbours
         labels = index.labels[novelty.neighbours]
-        self.neighbours.set_digits(index.images[novelty.neighbours], labels,
+        if index is not self._cached_for:  # thumbnails are per index (another model, other digits)
+            self._cached_for = index
+            self.neighbours.forget_pictures()
+        self.neighbours.set_digits(novelty.neighbours.tolist(), index.images[novelty.neighbours], labels,
                                    [f"MNIST training digit #{n}, label {label}, distance {d:.2f}. Click to draw on it."
                                     for n, label, d in zip(novelty.neighbours, labels, novelty.distances)])
 
