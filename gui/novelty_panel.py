@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from gui.train_views import digit_icon
 from gui.worker import Job, Worker
@@ -18,7 +18,7 @@ COLUMNS = 4
 ICON = 30
 LEVEL_COLOURS = {"typical": "#2e7d32", "unusual": "#b26a00", "unlike": "#c62828"}
 
-# The verdict and the thumbnails are painted by two small widgets of fixed height that only repaint when they
+# The verdict, the bar and the thumbnails are painted by small widgets of fixed height that only repaint when they
 # change: a label or button whose text changes asks every layout up to the window to run again, once per stroke.
 
 
@@ -46,6 +46,34 @@ class Verdict(QWidget):
         painter.setPen(self._colour or self.palette().windowText().color())
         painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
                          self._text)
+        painter.end()
+
+
+class Meter(QWidget):
+    """A thin bar filled to a share (0..1) in a colour; repainted with the window, never at once as QProgressBar is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="noveltyMeter")
+        self.setFixedHeight(8)
+        self._share, self._colour = 0.0, QColor()
+
+    def share(self) -> float:
+        return self._share
+
+    def set_share(self, share: float, colour: QColor | None = None) -> None:
+        if (share, colour) != (self._share, self._colour):
+            self._share, self._colour = share, colour or QColor()
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().mid().color())
+        painter.setBrush(self.palette().base())
+        painter.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 3, 3)
+        if self._share > 0:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._colour)
+            painter.drawRoundedRect(QRect(1, 1, max(2, round((self.width() - 2) * self._share)), self.height() - 2), 2, 2)
         painter.end()
 
 
@@ -128,8 +156,7 @@ class NoveltyPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel("<b>How unlike the training digits?</b>")
         self.verdict = Verdict()
-        self.meter = QProgressBar(objectName="noveltyMeter", minimum=0, maximum=1000, textVisible=False)
-        self.meter.setFixedHeight(8)
+        self.meter = Meter()
         self.detail = QLabel(objectName="noveltyDetail")
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.detail.setStyleSheet("color: gray")
@@ -147,7 +174,7 @@ class NoveltyPanel(QFrame):
     def show_message(self, text: str) -> None:
         """No score: why (no MNIST, still indexing, nothing drawn); no thumbnails."""
         self.verdict.set_text(text)
-        self.meter.setValue(0)
+        self.meter.set_share(0.0)
         self._shown = None
         self.neighbours.clear()
 
@@ -155,10 +182,7 @@ class NoveltyPanel(QFrame):
         """The score of one input and its nearest training digits in `index`."""
         colour = QColor(LEVEL_COLOURS[novelty.level])
         self.verdict.set_text(novelty.text, colour)
-        self.meter.setValue(round(novelty.percentile * 10))
-        palette = self.meter.palette()  # a palette, not a style sheet: no style objects made per drawing
-        palette.setColor(QPalette.ColorRole.Highlight, colour)
-        self.meter.setPalette(palette)
+        self.meter.set_share(novelty.percentile / 100, colour)
         if index is not self._index:
             self._index = index
             self.detail.setText(f"nearest of {len(index):,} training digits:")

@@ -99,7 +99,7 @@ def draw(window, qtbot, strokes) -> None:
 def test_blank_canvas_shows_no_neighbours(ready):
     panel = ready.pipeline.novelty
     assert "Draw a digit" in panel.verdict.text()
-    assert panel.neighbours.labels == [] and panel.meter.value() == 0
+    assert panel.neighbours.labels == [] and panel.meter.share() == 0
 
 
 def test_scribbled_noise_scores_far_less_like_the_training_data_than_a_drawn_digit(ready, qtbot):
