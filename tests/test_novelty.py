@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
+
+from quiet_window import open_quiet_window
 
 from gui.scripting import line, scaled, stroke
 from model.store import SHIPPED_MODEL
@@ -70,13 +72,7 @@ def test_a_model_without_a_layer_before_its_output_cannot_be_compared():
 
 @pytest.fixture(scope="module")
 def window(qapp, tmp_path_factory):
-    from gui.window import MainWindow
-
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
-    window = MainWindow()
-    window.show_message = lambda title, text: None
-    window.resize(1366, 740)
-    window.show()
+    window = open_quiet_window(str(tmp_path_factory.mktemp("settings")))
     yield window
     window.close()
 
