@@ -93,10 +93,11 @@ def timed_parts():
     import model.inspect.preprocess
     from gui.inspect.canvas import Canvas
     from gui.inspect.tab import DrawInspectTab
-    from gui.inspect.explain import Explainer
     from gui.inspect.input_panel import InputPanel
+    from gui.inspect.novelty_panel import NoveltyFinder
     from gui.inspect.output_panel import OutputPanel
     from gui.common.panels import BarsPanel, MapsPanel, StripPanel
+    from gui.inspect.explain import Explainer
 
     times = PartTimes()
     times.patch(Canvas, "mouseMoveEvent", "canvas_stroke")
@@ -107,6 +108,7 @@ def timed_parts():
     times.patch(InputPanel, "show_input", "input_panel")
     times.patch(Explainer, "update", "overlay")  # where it looks: attribution and its image
     times.patch(OutputPanel, "show_probabilities", "output_panel")
+    times.patch(NoveltyFinder, "show", "neighbours")  # the nearest training digits and the score
     for kind in (MapsPanel, StripPanel, BarsPanel):
         times.patch(kind, "show_values", f"{kind.__name__}s")
     try:
@@ -131,6 +133,7 @@ def drawing_loop(app, model_path: str, attribution: str) -> dict:
         wait_until(lambda: window.explain.attributor is not None, 180)
         method = window.explain.controls.method
         method.setCurrentIndex(method.findData(None if attribution == "off" else attribution))
+        wait_until(lambda: window.draw.novelty.index is not None, 600)  # neighbours on (built once, then cached)
         updates = []
         window.draw.viewUpdated.connect(lambda: updates.append(1))
         canvas = window.canvas

@@ -66,6 +66,7 @@ class SampleDigits(QObject):
         show, self._after_download = self._after_download, None
         self.images, self.labels = images, labels
         if images is not None:
+            self.window.draw.novelty.retry()  # the nearest-training-images index needs them too
             tip = f"A random MNIST test digit from {source}"
         else:
             tip = "A random MNIST test digit (asks before downloading MNIST)"

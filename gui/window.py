@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         self.train.useModel.connect(self.use_model)
         self.train.showImage.connect(self.show_training_image)
         self._replace_placeholder(1, self.train, "Train")
+        self.tabs.currentChanged.connect(  # the replay shows what each snapshot makes of the drawing
+            lambda index: self.tabs.widget(index) is self.train and self.train.replay.set_drawing(self.canvas.pixels()))
         self.kernels = KernelsTab()
         self.kernels.canvas_button.clicked.connect(
             lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
@@ -280,6 +282,7 @@ class MainWindow(QMainWindow):
         stored.setValue("canvas/brush", self.draw.brush.value())
         if self.train is not None:
             self.train.shutdown()
+        self.draw.novelty.shutdown()
         for worker in (self.worker, self.images):
             worker.shutdown()
         super().closeEvent(event)

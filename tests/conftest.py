@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 if "DIGIT_LENS_MNIST" not in os.environ and SHARED_MNIST.exists():
     os.environ["DIGIT_LENS_MNIST"] = str(SHARED_MNIST)
+# Indexes of training digits (model/inspect/novelty.py) go to a temporary folder, never the user's cache, and are small.
+os.environ["DIGIT_LENS_CACHE"] = tempfile.mkdtemp(prefix="digit-lens-cache-")
+os.environ.setdefault("DIGIT_LENS_INDEX_DIGITS", "2000")
 
 
 @pytest.fixture(scope="session")

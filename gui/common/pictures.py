@@ -1,5 +1,6 @@
 """Pictures for the canvas, from a file or the clipboard: the photo itself (8-bit grey or RGB) and its ink
-(the digit pipeline's first step). Made on the window's images worker, never on the GUI thread."""
+(the digit pipeline's first step), made on the window's images worker, never on the GUI thread; and
+small icons of digits and pictures for galleries."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QIcon, QImage, QPixmap
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,14 @@ def _picture(image, name: str) -> Picture:
     else:
         photo = np.asarray(image)
     return Picture(np.ascontiguousarray(photo), preprocess(image).steps[0].image, name)
+
+
+def digit_icon(image: np.ndarray, size: int = 56) -> QIcon:
+    """A uint8 28x28 MNIST digit (255 = ink) as dark ink on white; a picture (H, W, 3 or 1) as it is."""
+    if image.ndim == 3:
+        pixels = np.ascontiguousarray(image if image.shape[2] == 3 else image[..., 0], dtype=np.uint8)
+        form = QImage.Format.Format_RGB888 if pixels.ndim == 3 else QImage.Format.Format_Grayscale8
+    else:
+        pixels, form = np.ascontiguousarray(255 - image.astype(np.uint8)), QImage.Format.Format_Grayscale8
+    qimage = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0], form).copy()
+    return QIcon(QPixmap.fromImage(qimage.scaled(size, size)))

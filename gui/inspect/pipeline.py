@@ -11,6 +11,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from gui.common.panels import MapsPanel, StagePanel, panel_for
+from gui.inspect.novelty_panel import NoveltyPanel
 from gui.inspect.output_panel import OutputPanel
 
 
@@ -39,9 +40,15 @@ class PipelineView(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.splitter.addWidget(self.scroll)
         self.output = OutputPanel()
-        self.splitter.addWidget(self.output)
-        self.output.setMinimumWidth(240)
-        self.output.setMaximumWidth(420)
+        self.novelty = NoveltyPanel()
+        self.side = QWidget()  # the output with the comparison to the training digits under it
+        side = QVBoxLayout(self.side)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.output, 1)
+        side.addWidget(self.novelty)
+        self.splitter.addWidget(self.side)
+        self.side.setMinimumWidth(240)
+        self.side.setMaximumWidth(420)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setSizes([700, 300])
@@ -87,9 +94,9 @@ class PipelineView(QWidget):
         self.output.clear(message)
 
     def render_all(self) -> list[QPixmap]:
-        """Pictures of the whole pipeline (scrolled-out panels included) and of the output panel."""
+        """Pictures of the whole pipeline (scrolled-out panels included) and of the output column."""
         self._bring_up_to_date(set(self._stale))
-        return [self.scroll.widget().grab(), self.output.grab()]
+        return [self.scroll.widget().grab(), self.side.grab()]
 
     def visible_panels(self) -> list[int]:
         """Indices of the panels that intersect the scroll area's viewport."""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlid
 from gui.common.map_detail import MapDetail
 from gui.inspect.canvas import Canvas
 from gui.inspect.input_panel import InputPanel
+from gui.inspect.novelty_panel import NoveltyFinder
 from gui.inspect.pipeline import PipelineView
 
 LOADING = "Loading model… what you draw is classified as soon as it is ready."
@@ -53,6 +54,9 @@ class DrawInspectTab(QWidget):
         self.input_panel = InputPanel()
         self.pipeline = PipelineView()
         self.pipeline.mapClicked.connect(self.open_map)
+        self.novelty = NoveltyFinder(self.pipeline.novelty, self)
+        self.novelty.indexReady.connect(lambda: self.novelty.show(self.inspection))
+        self.pipeline.novelty.imageChosen.connect(lambda image, caption: self.show_digit(image, caption, as_given=True))
         self.waiting_message = LOADING  # what the pipeline says while there is no model
         self.pipeline.clear(LOADING)
 
@@ -102,6 +106,7 @@ class DrawInspectTab(QWidget):
         self.preprocessing.setCurrentIndex(self.preprocessing.findData(inspector.spec.preprocessing))
         if self.picture is not None and not self.canvas.is_blank:
             self._show_picture_as(inspector.spec.preprocessing)
+        self.novelty.set_inspector(inspector)
         self.refresh()
 
     def set_preprocessing(self, kind: str) -> None:
@@ -156,6 +161,7 @@ class DrawInspectTab(QWidget):
             forward = self.switch if self.switch is not None and self.switch.off_count else self.inspector
             self.inspection = forward.inspect(prepared.model_input)
             self.pipeline.show_inspection(self.inspection)
+        self.novelty.show(self.inspection)
         self.viewUpdated.emit()
 
     def open_map(self, index: int, channel: int) -> None:

@@ -65,6 +65,8 @@ class TrainRun(QObject):
     batchDone = Signal(object)  # BatchProgress
     epochDone = Signal(object)  # EpochResult
     snapshot = Signal(object)  # Snapshot
+    replayPlan = Signal(object, object)  # model.train.replay.ReplayPlan, the probe digit (uint8 28x28)
+    weights = Signal(object)  # model.train.replay.WeightSnapshot, for the replay
     status = Signal(str)
 
     def __init__(self, request: TrainRequest) -> None:
@@ -83,7 +85,8 @@ class TrainRun(QObject):
 
         from model.nets.architectures import build_for
         from model.inspect.inspection import Inspector
-        from model.train.training import train
+        from model.train.replay import SnapshotRecorder
+        from model.training import train
 
         names = getattr(data, "class_names", None)
         model = build_for(request.architecture, data)
@@ -91,7 +94,10 @@ class TrainRun(QObject):
         config = request.config
         n_train = len(data.split(config.validation_split)[0][0])
         batches = -(-n_train // config.batch_size)
-        callbacks: list[keras.callbacks.Callback] = [probe.callback(self.snapshot.emit)]
+        probe_image = data.x_test[PROBE_INDEX]
+        recorder = SnapshotRecorder(config.epochs, batches, lambda plan: self.replayPlan.emit(plan, probe_image),
+                                    self.weights.emit)
+        callbacks: list[keras.callbacks.Callback] = [probe.callback(self.snapshot.emit), recorder]
         if request.tensorboard_dir:
             run_dir = Path(request.tensorboard_dir) / f"{request.architecture}-{datetime.now():%Y%m%d-%H%M%S}"
             callbacks.append(keras.callbacks.TensorBoard(str(run_dir)))

@@ -6,9 +6,10 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
-                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
+                               QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from gui.train.plots import REDRAW_MS, TrainingCurves
+from gui.train.replay_view import ReplayPanel, scrolling
 from gui.train.run import TrainOutcome, TrainRun
 from gui.train.settings import TrainSettings
 from gui.train.views import ConfusionView, EpochTable, FiltersView
@@ -53,6 +54,8 @@ class TrainTab(QWidget):
         self.curves = TrainingCurves()
         self.epoch_table = EpochTable()
         self.filters = FiltersView()
+        self.replay = ReplayPanel()
+        self.replay.useModel.connect(self.useModel)
         self.confusion = ConfusionView()
 
         self.start_button.clicked.connect(self.start)
@@ -98,9 +101,13 @@ class TrainTab(QWidget):
         epochs_layout.addWidget(self.note)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.curves)
-        top.addWidget(_group("Watch it learn", self.filters))
+        self.watch = QTabWidget(objectName="trainWatch")
+        self.watch.addTab(scrolling(self.filters), "Live")
+        self.watch.addTab(scrolling(self.replay), "Replay")
+        top.addWidget(_group("Watch it learn", self.watch))
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 1)
+        top.setSizes([600, 320])
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(_group("Epochs", epochs))
         bottom.addWidget(_group("Test set", self.confusion))
@@ -108,7 +115,7 @@ class TrainTab(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(bottom)
-        right.setSizes([420, 300])
+        right.setSizes([452, 268])
         layout = QHBoxLayout(self)
         layout.addWidget(scroll)
         layout.addWidget(right, 1)
@@ -144,7 +151,10 @@ class TrainTab(QWidget):
         self.test_accuracy.setText("Test accuracy: -")
         self.curves.start_run()
         self.confusion.mark_stale()
+        self.replay.start_run()
         run = self._run = TrainRun(request)
+        run.replayPlan.connect(self.replay.set_plan)
+        run.weights.connect(self.replay.add_snapshot)
         run.started.connect(self._on_started)
         run.batchDone.connect(self._on_batch)
         run.epochDone.connect(self._on_epoch)
@@ -169,6 +179,7 @@ class TrainTab(QWidget):
         if self._job is not None:
             self._job.cancel()  # no evaluation, no result
             self._run.control.stop()
+        self.replay.shutdown()
         return self._worker.shutdown()
 
     def save_model(self, path: str) -> None:

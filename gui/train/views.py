@@ -6,27 +6,17 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gui.common.colour_mosaic import colour_mosaic
 from gui.common.mosaic import Mosaic
+from gui.common.pictures import digit_icon
 from gui.common.plotting import ACTIVATIONS, pg
 from model.train.monitoring import HISTORY_COLUMNS, best_epoch
 
 GALLERY_LIMIT = 120
-
-
-def digit_icon(image: np.ndarray, size: int = 56) -> QIcon:
-    """A uint8 28x28 MNIST digit (255 = ink) as dark ink on white; a picture (H, W, 3 or 1) as it is."""
-    if image.ndim == 3:
-        pixels = np.ascontiguousarray(image if image.shape[2] == 3 else image[..., 0], dtype=np.uint8)
-        form = QImage.Format.Format_RGB888 if pixels.ndim == 3 else QImage.Format.Format_Grayscale8
-    else:
-        pixels, form = np.ascontiguousarray(255 - image.astype(np.uint8)), QImage.Format.Format_Grayscale8
-    qimage = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0], form).copy()
-    return QIcon(QPixmap.fromImage(qimage.scaled(size, size)))
 
 
 class EpochTable(QTableWidget):

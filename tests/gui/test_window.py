@@ -48,7 +48,8 @@ def window(qapp):
 
 @pytest.fixture
 def ready(window, qtbot):
-    qtbot.waitUntil(lambda: window.is_ready, timeout=LOAD_TIMEOUT_MS)
+    # the model loaded, and its index of training digits built in the background (no label changes mid-test)
+    qtbot.waitUntil(lambda: window.is_ready and window.draw.novelty.index is not None, timeout=LOAD_TIMEOUT_MS)
     window.canvas.clear()
     settle(window, qtbot)
     window.messages.clear()
@@ -264,6 +265,7 @@ def test_drawing_creates_and_destroys_no_widgets_or_plot_items(ready, qtbot):
     from PySide6.QtCore import QObject
 
     def census() -> tuple[int, int]:
+        qtbot.wait(100)  # the window's layout animations (made per relayout, deleted once run) come and go
         views = ready.findChildren(pg.GraphicsView)
         return len(ready.findChildren(QObject)), sum(len(view.scene().items()) for view in views)
 

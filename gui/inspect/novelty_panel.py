@@ -1,0 +1,297 @@
+"""Beside the prediction: how unlike the training digits the input is, and its nearest training digits."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+
+from gui.common.pictures import digit_icon
+from gui.worker import Job, Worker
+from model.inspect.novelty import K
+
+DIGITS_ENV = "DIGIT_LENS_INDEX_DIGITS"  # training digits in the index (tests use a few thousand)
+COLUMNS = 4
+ICON = 30
+LEVEL_COLOURS = {"typical": "#2e7d32", "unusual": "#b26a00", "unlike": "#c62828"}
+
+# The verdict, the bar and the thumbnails are painted by small widgets of fixed height that only repaint when they
+# change: a label or button whose text changes asks every layout up to the window to run again, once per stroke.
+
+
+class Verdict(QWidget):
+    """Up to three lines of text, bold and coloured for a score, plain for a message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="noveltyVerdict")
+        self.setFixedHeight(3 * self.fontMetrics().lineSpacing() + 2)
+        self._text, self._colour = "", None
+
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str, colour: QColor | None = None) -> None:
+        if (text, colour) != (self._text, self._colour):
+            self._text, self._colour = text, colour
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        font = painter.font()
+        font.setBold(self._colour is not None)
+        painter.setFont(font)
+        painter.setPen(self._colour or self.palette().windowText().color())
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                         self._text)
+        painter.end()
+
+
+class Meter(QWidget):
+    """A thin bar filled to a share (0..1) in a colour; repainted with the window, never at once as QProgressBar is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="noveltyMeter")
+        self.setFixedHeight(8)
+        self._share, self._colour = 0.0, QColor()
+
+    def share(self) -> float:
+        return self._share
+
+    def set_share(self, share: float, colour: QColor | None = None) -> None:
+        if (share, colour) != (self._share, self._colour):
+            self._share, self._colour = share, colour or QColor()
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().mid().color())
+        painter.setBrush(self.palette().base())
+        painter.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 3, 3)
+        if self._share > 0:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._colour)
+            painter.drawRoundedRect(QRect(1, 1, max(2, round((self.width() - 2) * self._share)), self.height() - 2), 2, 2)
+        painter.end()
+
+
+class NeighbourGrid(QWidget):
+    """Up to 8 digit thumbnails with their labels, in rows of COLUMNS; clicking one emits `chosen(slot)`."""
+
+    chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="noveltyNeighbours")
+        self._label_height = self.fontMetrics().height()
+        self.setFixedHeight(2 * self._cell_height())
+        self.setMinimumWidth(COLUMNS * (ICON + 4))
+        self.pictures: list[QPixmap] = []
+        self.labels: list[str] = []
+        self.tips: list[str] = []
+        self._made: dict[int, QPixmap] = {}  # thumbnails by training digit: a stroke meets the same ones again
+
+    def set_digits(self, keys, images, labels, tips) -> None:
+        """uint8 digits (ink bright) named by `keys` (their index), their labels and tool tips."""
+        if len(self._made) > 512:
+            self._made.clear()
+        self.pictures = [self._made.get(key) or self._made.setdefault(key, digit_icon(image, ICON).pixmap(ICON, ICON))
+                         for key, image in zip(keys, images)]
+        self.labels, self.tips = [str(label) for label in labels], list(tips)
+        self.update()
+
+    def forget_pictures(self) -> None:
+        """Thumbnails made so far belong to another index."""
+        self._made.clear()
+
+    def clear(self) -> None:
+        if self.pictures:
+            self.pictures, self.labels, self.tips = [], [], []
+            self.update()
+
+    def cell_rect(self, slot: int) -> QRect:
+        width = self.width() // COLUMNS
+        return QRect((slot % COLUMNS) * width, (slot // COLUMNS) * self._cell_height(), width, self._cell_height())
+
+    def slot_at(self, point) -> int | None:
+        slot = next((i for i in range(len(self.pictures)) if self.cell_rect(i).contains(point)), None)
+        return slot
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        for slot, (picture, label) in enumerate(zip(self.pictures, self.labels)):
+            cell = self.cell_rect(slot)
+            painter.drawPixmap(cell.center().x() - ICON // 2, cell.top() + 2, picture)
+            painter.drawText(QRect(cell.left(), cell.top() + ICON + 2, cell.width(), self._label_height),
+                             Qt.AlignmentFlag.AlignCenter, label)
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        slot = self.slot_at(event.position().toPoint())
+        if slot is not None:
+            self.chosen.emit(slot)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            slot = self.slot_at(event.pos())
+            if slot is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.tips[slot], self)
+            return True
+        return super().event(event)
+
+    def _cell_height(self) -> int:
+        return ICON + self._label_height + 6
+
+
+class NoveltyPanel(QFrame):
+    """The score as words and a bar, and the nearest training digits as thumbnails (click one to load it)."""
+
+    imageChosen = Signal(object, str)  # uint8 28x28 digit (ink bright), caption
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel("<b>How unlike the training digits?</b>")
+        self.verdict = Verdict()
+        self.meter = Meter()
+        self.detail = QLabel(objectName="noveltyDetail")
+        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.detail.setStyleSheet("color: gray")
+        self.neighbours = NeighbourGrid()
+        self.neighbours.chosen.connect(self._choose)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(2)
+        for widget in (self.title, self.verdict, self.meter, self.detail, self.neighbours):
+            layout.addWidget(widget)
+        self._index = self._cached_for = None
+        self._shown: np.ndarray | None = None  # indices of the thumbnails shown
+        self.show_message("Looking for the MNIST training digits…")
+
+    def show_message(self, text: str) -> None:
+        """No score: why (no MNIST, still indexing, nothing drawn); no thumbnails."""
+        self.verdict.set_text(text)
+        self.meter.set_share(0.0)
+        self._shown = None
+        self.neighbours.clear()
+
+    def show_novelty(self, novelty, index) -> None:
+        """The score of one input and its nearest training digits in `index`."""
+        colour = QColor(LEVEL_COLOURS[novelty.level])
+        self.verdict.set_text(novelty.text, colour)
+        self.meter.set_share(novelty.percentile / 100, colour)
+        if index is not self._index:
+            self._index = index
+            self.detail.setText(f"nearest of {len(index):,} training digits:")
+        self.detail.setToolTip(f"The score is the mean distance from this input to its {K} nearest training digits "
+                               f"in the {index.layer} layer (the one before the output), ranked among the same "
+                               f"distances of {len(index.calibration):,} MNIST test digits: "
+                               f"{novelty.percentile:.1f}% of them are as near or nearer.")
+        if self._shown is not None and np.array_equal(self._shown, novelty.neighbours):
+            return
+        self._shown = novelty.neighbours
+        labels = index.labels[novelty.neighbours]
+        if index is not self._cached_for:  # thumbnails are per index (another model, other digits)
+            self._cached_for = index
+            self.neighbours.forget_pictures()
+        self.neighbours.set_digits(novelty.neighbours.tolist(), index.images[novelty.neighbours], labels,
+                                   [f"MNIST training digit #{n}, label {label}, distance {d:.2f}. Click to draw on it."
+                                    for n, label, d in zip(novelty.neighbours, labels, novelty.distances)])
+
+    def _choose(self, slot: int) -> None:
+        if self._shown is None:
+            return
+        neighbour = int(self._shown[slot])
+        self.imageChosen.emit(np.array(self._index.images[neighbour], dtype=np.uint8),
+                              f"MNIST training digit #{neighbour}: label {self._index.labels[neighbour]}")
+
+
+class NoveltyFinder(QObject):
+    """Builds (or reads from the cache) the index for each model on its own worker, and scores each drawing."""
+
+    indexReady = Signal()  # the current model's index is built (or why not is shown)
+
+    def __init__(self, panel: NoveltyPanel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from model.inspect.novelty import TRAIN_DIGITS
+
+        self.panel = panel
+        self.worker = Worker("novelty", self)
+        self.train_digits = int(os.environ.get(DIGITS_ENV) or TRAIN_DIGITS)
+        self.index = None
+        self.novelty = None  # the shown score, or None
+        self._inspector = None
+        self._job: Job | None = None
+        self._closed = False
+
+    def set_inspector(self, inspector) -> None:
+        """A new model: its index is looked up or built in the background."""
+        if self._job is not None:
+            self._job.cancel()
+        if self._closed:
+            return
+        self._inspector, self.index, self.novelty = inspector, None, None
+        if tuple(inspector.input_shape) != (28, 28, 1):
+            self.panel.show_message("Compared with the MNIST training digits only for models of 28x28 grey digits.")
+            self.indexReady.emit()
+            return
+        self.panel.show_message(f"Indexing {self.train_digits:,} training digits for this model (once)…")
+        self._job = self.worker.submit(lambda job: _index(job, inspector, self.train_digits),
+                                       lambda index: self._built(inspector, index),
+                                       lambda message: self._unavailable(inspector, message), self._progress)
+
+    def retry(self) -> None:
+        """MNIST may be here now (downloaded): try again if the index is missing."""
+        if self._inspector is not None and self.index is None and self._job is None:
+            self.set_inspector(self._inspector)
+
+    def show(self, inspection) -> None:
+        """Score the current drawing (None: nothing drawn) once the index is ready."""
+        if self.index is None:
+            return
+        if inspection is None:
+            self.novelty = None
+            self.panel.show_message("Draw a digit to compare it with the training digits.")
+            return
+        values = next(o.values for o in inspection.layers if o.stage.name == self.index.layer)
+        self.novelty = self.index.lookup(values)
+        self.panel.show_novelty(self.novelty, self.index)
+
+    def shutdown(self) -> bool:
+        """End the worker (the window is closing)."""
+        self._closed = True
+        if self._job is not None:
+            self._job.cancel()
+        return self.worker.shutdown()
+
+    def _progress(self, share: float) -> None:
+        self.panel.show_message(f"Indexing {self.train_digits:,} training digits for this model: {share:.0%}")
+
+    def _built(self, inspector, index) -> None:
+        if inspector is self._inspector:
+            self._job, self.index = None, index
+            self.panel.show_message("Draw a digit to compare it with the training digits.")
+            self.indexReady.emit()
+
+    def _unavailable(self, inspector, message: str) -> None:
+        if inspector is self._inspector:
+            self._job = None
+            self.panel.show_message(message)
+            self.indexReady.emit()
+
+
+def _index(job: Job, inspector, train_digits: int):
+    """The model's index (cached or built now), on the novelty worker; a clear message when it cannot be made."""
+    from model.data.mnist import DataError, load_local_mnist
+    from model.inspect.novelty import NoveltyUnavailable, cached_index
+
+    try:
+        mnist = load_local_mnist()
+    except DataError:
+        raise NoveltyUnavailable("No local MNIST copy: no comparison with the training digits "
+                                 "(Sample offers to download it).") from None
+    return cached_index(inspector.model, mnist, train_digits, input_scale=inspector.input_scale,
+                        progress=lambda share: (job.check(), job.report(share)))
