@@ -64,7 +64,7 @@ def novelty(train_digits: int, test_digits: int) -> dict:
     from model.data.mnist import load_local_mnist
     from model.inspect.inspection import Inspector
     from model.inspect.novelty import NoveltyIndex, cached_index
-    from model.preprocess import preprocess
+    from model.inspect.preprocess import preprocess
     from model.nets.store import load_model
 
     mnist, model = load_local_mnist(), load_model(None)

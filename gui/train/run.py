@@ -86,7 +86,7 @@ class TrainRun(QObject):
         from model.nets.architectures import build_for
         from model.inspect.inspection import Inspector
         from model.train.replay import SnapshotRecorder
-        from model.training import train
+        from model.train.training import train
 
         names = getattr(data, "class_names", None)
         model = build_for(request.architecture, data)

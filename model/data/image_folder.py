@@ -29,7 +29,7 @@ class FolderError(Exception):
 class ImageFolder:
     """A folder's pictures as uint8 (N, H, W, C) arrays (shuffled once), their labels and the class names.
 
-    Shaped like `model.data.mnist.Mnist` for `model.training.train`: `split` holds out the last fraction, and
+    Shaped like `model.data.mnist.Mnist` for `model.train.training.train`: `split` holds out the last fraction, and
     `x_test`/`y_test` are that held-out part (the folder has no separate test set)."""
 
     images: np.ndarray

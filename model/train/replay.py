@@ -12,7 +12,7 @@ import numpy as np
 from model.data.mnist import to_model_input
 from model.inspect.inspection import Inspector
 from model.train.monitoring import first_feature_maps_layer, first_layer_weights
-from model.preprocess import preprocess
+from model.inspect.preprocess import preprocess
 
 BUDGET_BYTES = 200 * 1024 * 1024  # all of a run's snapshots together
 FIRST_EPOCH_BATCHES = (1, 3, 10, 30, 100, 300)  # snapshots within the first epoch, after this many batches
