@@ -56,6 +56,15 @@ class TrainOutcome:
     class_names: tuple[str, ...] | None = None  # a folder's classes; None: the ten digits
     test_set: str = ""  # what the accuracy was measured on, e.g. "the 6 held-out images of pets"
 
+    def saved_info(self) -> dict:
+        """What a saved model file carries beside the weights: its test accuracy when it was measured, and for a
+        folder's model its class names (the subfolders) and photo preprocessing."""
+        info = {"class_names": list(self.class_names), "preprocessing": "photo"} if self.class_names else {}
+        if self.test_accuracy is None:
+            return info
+        return {**info, "test_accuracy": self.test_accuracy, "test_digits": len(self.test_labels),
+                "test_set": self.test_set}
+
 
 class TrainRun(QObject):
     """Loads data, builds and trains the model, evaluates it: `run(job)` is the job on the training worker.

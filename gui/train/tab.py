@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from gui.train.plots import REDRAW_MS, TrainingCurves
 from gui.train.replay_view import ReplayPanel, scrolling
 from gui.train.run import TrainOutcome, TrainRun
+from gui.train.saving import ask_export_history, ask_save_model
 from gui.train.settings import TrainSettings
 from gui.train.views import ConfusionView, EpochTable, FiltersView
 from gui.worker import Job, Worker
@@ -61,9 +62,10 @@ class TrainTab(QWidget):
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self._toggle_pause)
         self.stop_button.clicked.connect(self.stop)
-        self.use_button.clicked.connect(lambda: self._outcome and self.useModel.emit(self._outcome.model, self._info()))
-        self.save_button.clicked.connect(self._ask_save)
-        self.export_button.clicked.connect(self._ask_export)
+        self.use_button.clicked.connect(
+            lambda: self._outcome and self.useModel.emit(self._outcome.model, self._outcome.saved_info()))
+        self.save_button.clicked.connect(lambda: ask_save_model(self))
+        self.export_button.clicked.connect(lambda: ask_export_history(self))
         self.confusion.imageChosen.connect(self.showImage)
         self.settings.changed.connect(self._update_start)
         self._ticker = QTimer(self, interval=REDRAW_MS)
@@ -186,7 +188,7 @@ class TrainTab(QWidget):
         """Write the trained model to `path` (.keras) atomically."""
         from model.nets.store import save_model_atomic
 
-        saved = save_model_atomic(self._outcome.model, path, info=self._info())
+        saved = save_model_atomic(self._outcome.model, path, info=self._outcome.saved_info())
         self.status.setText(f"Saved the model to {saved}.")
 
     def export_history(self, path: str) -> None:
@@ -290,40 +292,6 @@ class TrainTab(QWidget):
         self._job = self._run = None
         self._set_running(False)
         self.runEnded.emit()
-
-    def _info(self) -> dict:
-        """What a saved model file carries beside the weights: its test accuracy when it was measured, and for a
-        folder's model its class names (the subfolders) and photo preprocessing."""
-        outcome = self._outcome
-        info = {}
-        if outcome is not None and outcome.class_names:
-            info = {"class_names": list(outcome.class_names), "preprocessing": "photo"}
-        if outcome is None or outcome.test_accuracy is None:
-            return info
-        return {**info, "test_accuracy": outcome.test_accuracy, "test_digits": len(outcome.test_labels),
-                "test_set": outcome.test_set}
-
-    def _ask_save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.keras", "Keras model (*.keras)")
-        if not path:
-            return
-        from model.nets.store import SAVE_SUFFIXES
-
-        if not path.lower().endswith(SAVE_SUFFIXES):
-            path += SAVE_SUFFIXES[0]
-        try:
-            self.save_model(path)
-        except Exception as exc:  # disk full, permissions: tell the user, keep the window
-            QMessageBox.warning(self, "Save model", f"Could not save the model: {exc}")
-
-    def _ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv", "CSV (*.csv)")
-        if not path:
-            return
-        try:
-            self.export_history(path)
-        except OSError as exc:
-            QMessageBox.warning(self, "Export history", f"Could not write the CSV: {exc}")
 
 
 def _group(title: str, widget: QWidget) -> QGroupBox:

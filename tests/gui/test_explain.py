@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 from scipy import ndimage
-from test_window import LOAD_TIMEOUT_MS, MODEL, draw, open_window, private_settings, settle  # noqa: F401 (fixture)
+from window_helpers import LOAD_TIMEOUT_MS, MODEL, draw, open_window, settle
 
 from gui.screenshots.explain import map_centre
 from gui.common.scripting import line
