@@ -89,21 +89,23 @@ class PartTimes:
 @contextmanager
 def timed_parts():
     """Time the loop's parts: preprocessing, the model, each panel kind and the whole update."""
-    import model.inspection
-    import model.preprocess
-    from gui.canvas import Canvas
-    from gui.draw_tab import DrawInspectTab
-    from gui.input_panel import InputPanel
-    from gui.output_panel import OutputPanel
-    from gui.panels import BarsPanel, MapsPanel, StripPanel
+    import model.inspect.inspection
+    import model.inspect.preprocess
+    from gui.inspect.canvas import Canvas
+    from gui.inspect.tab import DrawInspectTab
+    from gui.inspect.explain import Explainer
+    from gui.inspect.input_panel import InputPanel
+    from gui.inspect.output_panel import OutputPanel
+    from gui.common.panels import BarsPanel, MapsPanel, StripPanel
 
     times = PartTimes()
     times.patch(Canvas, "mouseMoveEvent", "canvas_stroke")
     times.patch(Canvas, "paintEvent", "canvas_paint")
-    times.patch(model.preprocess, "preprocess", "preprocess")  # the tab imports it on each call
-    times.patch(model.inspection.Inspector, "inspect", "model")
+    times.patch(model.inspect.preprocess, "preprocess", "preprocess")  # the tab imports it on each call
+    times.patch(model.inspect.inspection.Inspector, "inspect", "model")
     times.patch(DrawInspectTab, "refresh", "update")  # before the window connects its timer to it
     times.patch(InputPanel, "show_input", "input_panel")
+    times.patch(Explainer, "update", "overlay")  # where it looks: attribution and its image
     times.patch(OutputPanel, "show_probabilities", "output_panel")
     for kind in (MapsPanel, StripPanel, BarsPanel):
         times.patch(kind, "show_values", f"{kind.__name__}s")
@@ -113,12 +115,12 @@ def timed_parts():
         times.restore()
 
 
-def drawing_loop(app, model_path: str) -> dict:
+def drawing_loop(app, model_path: str, attribution: str) -> dict:
     from PySide6.QtCore import QEvent
 
-    from gui import MainWindow
-    from gui.scripting import ellipse, mouse, scaled, wait_until
-    from model.preprocess import preprocess
+    from gui.window import MainWindow
+    from gui.common.scripting import ellipse, mouse, scaled, wait_until
+    from model.inspect.preprocess import preprocess
 
     with timed_parts() as times:
         window = MainWindow(model_path=model_path)
@@ -126,6 +128,9 @@ def drawing_loop(app, model_path: str) -> dict:
         window.show()
         wait_until(lambda: window.is_ready, 180)
         wait_until(lambda: "measuring" not in window.model_info.text(), 180)  # the test-set accuracy, off the GUI thread
+        wait_until(lambda: window.explain.attributor is not None, 180)
+        method = window.explain.controls.method
+        method.setCurrentIndex(method.findData(None if attribution == "off" else attribution))
         updates = []
         window.draw.viewUpdated.connect(lambda: updates.append(1))
         canvas = window.canvas
@@ -160,7 +165,7 @@ def drawing_loop(app, model_path: str) -> dict:
         preprocess(pixels, inspector.input_shape)
         prep_only.append(time.perf_counter() - start)
     parts = times.summary()
-    result = {"model": inspector.name, "path": model_path, "move_to_all_panels_updated": parts.pop("total"),
+    result = {"model": inspector.name, "path": model_path, "attribution": attribution, "move_to_all_panels_updated": parts.pop("total"),
               "panels_in_view": f"{visible} of {len(window.pipeline.panels)} (and the output and input panels)",
               "parts_per_move": parts, "model_only_inspect": _summary(model_only), "preprocess_only": _summary(prep_only)}
     window.close()
@@ -189,11 +194,11 @@ def done(phase): times.append((phase, time.perf_counter()))
 from PySide6.QtWidgets import QApplication; import pyqtgraph; done("import_qt_pyqtgraph")
 import gui.window; done("import_window_modules")
 import tensorflow, keras; done("import_tensorflow_keras")
-from model.store import load_model; from model.inspection import Inspector; done("import_model_modules")
+from model.nets.store import load_model; from model.inspect.inspection import Inspector; done("import_model_modules")
 model = load_model(sys.argv[1]); done("load_model")
 inspector = Inspector(model); done("build_inspector")
 inspector.inspect(inspector.preprocess(__import__("numpy").eye(28)).model_input); done("first_inference")
-import model.monitoring; done("import_train_tab_maths")
+import model.train.monitoring; done("import_train_tab_maths")
 print(json.dumps({b[0]: b[1] - a[1] for a, b in zip(times, times[1:])}))
 """
 
@@ -211,8 +216,8 @@ def startup_phases(model_path: str, runs: int) -> dict:
 
 
 def _default_models(folder: Path) -> list[str]:
-    from model.architectures import build
-    from model.store import SHIPPED_MODEL, save_model_atomic
+    from model.nets.architectures import build
+    from model.nets.store import SHIPPED_MODEL, save_model_atomic
 
     small = save_model_atomic(build("cnn_small"), folder / "cnn_small.keras")  # untrained: timing only
     return [str(small), str(SHIPPED_MODEL)] if SHIPPED_MODEL.exists() else [str(small)]
@@ -222,6 +227,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", help="a model to time (default: cnn_small and the shipped model)")
     parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--attribution", choices=("grad_cam", "integrated_gradients", "off"), default="grad_cam",
+                        help="the overlay on the model input while drawing (default: grad_cam, as the window starts)")
     args = parser.parse_args()
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -230,7 +237,7 @@ def main() -> int:
         QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, folder)
         app = QApplication.instance() or QApplication(sys.argv[:1])
         models = args.model or _default_models(Path(folder))
-        results = {"cpu_count": os.cpu_count(), "loops": [drawing_loop(app, m) for m in models], "startup": []}
+        results = {"cpu_count": os.cpu_count(), "loops": [drawing_loop(app, m, args.attribution) for m in models], "startup": []}
         if args.startup_runs:
             results["startup"] = [
                 startup(["main.py", "--model", models[-1]], args.startup_runs, folder),

@@ -1,4 +1,4 @@
-"""Accuracy on digits drawn by writers who are not in MNIST (see model/drawn_digits.py).
+"""Accuracy on digits drawn by writers who are not in MNIST (see benchmarks/drawn_digits.py).
 
 Prints JSON: per family (stroke-rendered templates, redrawn MNIST test digits) the accuracy
 with MNIST-style preprocessing, broken down by pen-width bucket, polarity and digit, plus
@@ -25,9 +25,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 from PIL import Image
 
-from model.data import load_mnist
-from model.drawn_digits import DrawnInfo, contact_sheet, redrawn_mnist, stroke_digits
-from model.preprocess import preprocess
+from model.data.mnist import load_mnist
+from drawn_digits import DrawnInfo, contact_sheet, redrawn_mnist, stroke_digits
+from model.inspect.preprocess import preprocess
 
 FAMILIES = ("stroke_digits", "redrawn_mnist_test")
 _CHUNK = 100
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     shape = (28, 28, 1)
     prepared = {family: prepare(family, args.n, args.seed, args.data, shape, args.workers) for family in FAMILIES}
 
-    from model.store import SHIPPED_MODEL, load_model  # TensorFlow only after the workers are done
+    from model.nets.store import SHIPPED_MODEL, load_model  # TensorFlow only after the workers are done
 
     model_path = args.model or str(SHIPPED_MODEL)
     model = load_model(model_path)

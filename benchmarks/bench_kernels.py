@@ -6,7 +6,7 @@ Each edit sets one weight of the kernel as typing would (the cell's valueChanged
 event loop runs until the tab has redrawn convolution, ReLU, pooling, flatten, dense and the
 products view, and once more for the repaints those asked for; timed on the wall clock and as
 this process's CPU time (which other programs on a busy machine inflate less). Beside it: the
-maths alone (model.kernels.forward) for the same image and kernels.
+maths alone (model.inspect.kernels.forward) for the same image and kernels.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui.kernels.tab import KernelsTab
-    from model.kernels import forward
+    from model.inspect.kernels import forward
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     results = {"cpu_count": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 2), "size": args.size,

@@ -1,6 +1,7 @@
-"""Model-core speed: all-layer inference against model.predict, and the progress callback's cost.
+"""Model-core speed: all-layer inference against model.predict, attribution and maps switched off, and the
+progress callback's cost.
 
-Prints one JSON object. Usage: python benchmarks/bench_model.py [--calls 500] [--rounds 8] [--data PATH]
+Prints one JSON object. Usage: python benchmarks/bench_model.py [--calls 500] [--rounds 8] [--data PATH] [--only attribution]
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from model.architectures import build  # noqa: E402
-from model.data import load_mnist, to_model_input  # noqa: E402
-from model.inspection import Inspector  # noqa: E402
-from model.store import load_model  # noqa: E402
-from model.training import ProgressCallback, compile_model, training_dataset  # noqa: E402
+from model.nets.architectures import build  # noqa: E402
+from model.inspect.attribution import Attributor  # noqa: E402
+from model.inspect.channel_switch import ChannelSwitch  # noqa: E402
+from model.data.mnist import load_mnist, to_model_input  # noqa: E402
+from model.inspect.inspection import Inspector  # noqa: E402
+from model.nets.store import load_model  # noqa: E402
+from model.train.training import ProgressCallback, compile_model, training_dataset  # noqa: E402
 
 
 def timings_ms(function, calls: int) -> dict[str, float]:
@@ -43,6 +46,22 @@ def inference(model, image: np.ndarray, calls: int) -> dict:
     predict = timings_ms(lambda: model.predict(image[None], verbose=0), max(calls // 5, 50))
     return {"stages": len(inspector.stages), "all_layers": all_layers, "model_predict": predict,
             "speedup_median": round(predict["median_ms"] / all_layers["median_ms"], 1)}
+
+
+def attribution(model, image: np.ndarray, calls: int) -> dict:
+    """Each attribution method for one image, and the all-layer pass with a map switched off, per call."""
+    inspector = Inspector(model)
+    start = time.perf_counter()
+    switch = ChannelSwitch(model, inspector.stages)
+    attributor = Attributor(switch)
+    built = time.perf_counter() - start
+    digit = inspector.inspect(image).digit
+    report = {method: timings_ms(lambda method=method: attributor.attribute(image, digit, method), calls)
+              for method in attributor.methods}
+    if switch.keep:  # a model with feature maps
+        switch.toggle(next(iter(switch.keep)), 0)
+        report["all_layers_with_a_map_off"] = timings_ms(lambda: switch.inspect(image), calls)
+    return {"last_convolution": attributor.convolution, **report, "build_once_s": round(built, 2)}
 
 
 def training_throughput(data, rounds: int, samples: int = 12800, batch_size: int = 128) -> dict:
@@ -71,18 +90,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--only", choices=("attribution",), help="time only this part")
     parser.add_argument("--data", default=os.environ.get("DIGIT_LENS_MNIST", SHARED_MNIST),
                         help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST, else ../shared/data/mnist.npz)")
     args = parser.parse_args()
     data = load_mnist(args.data)
     image = to_model_input(data.x_test[:1])[0]
-    report = {
-        "inference": {
-            "shipped": inference(load_model(), image, args.calls),
-            "cnn_small": inference(build("cnn_small"), image, args.calls),
-        },
-        "training": training_throughput(data, args.rounds),
-    }
+    models = {"shipped": load_model(), "cnn_small": build("cnn_small"), "mlp": build("mlp")}
+    report = {"attribution": {name: attribution(model, image, args.calls // 2) for name, model in models.items()}}
+    if args.only is None:
+        report["inference"] = {name: inference(models[name], image, args.calls) for name in ("shipped", "cnn_small")}
+        report["training"] = training_throughput(data, args.rounds)
     print(json.dumps(report, indent=2))
 
 

@@ -1,13 +1,13 @@
 """Accuracy per handwriting style on digits no model trained on, beside MNIST test accuracy; prints JSON.
 
-The digits come from the evaluation generator (model/drawn_digits.py: its own templates and
-seeds, separate from the training styles of model/handwriting.py): `--per-style` digits
+The digits come from the evaluation generator (benchmarks/drawn_digits.py: its own templates and
+seeds, separate from the training styles of model/data/handwriting.py): `--per-style` digits
 of every template (flagged 1, crossed 7, one-stroke open 4, hooked 9, ...), every other one
 with small curls at its stroke ends, on pages of any size and polarity, through the same
 preprocessing as `main.py classify`.  With `--canvas K`, K digits of every template are
 also drawn stroke by stroke with mouse events on the real window's canvas and read from
 its prediction label.  Each `--model` gets its own report; the unsure verdict
-(model/verdict.py) is scored too: how many wrong answers it flags and how many right ones.
+(model/inspect/verdict.py) is scored too: how many wrong answers it flags and how many right ones.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_styles.py [--model OLD --model NEW] [--per-style 150] [--canvas 10]
 """
@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from bench_drawn_digits import _compact_json, _top_confusions  # noqa: E402
-from model.data import DataError, load_mnist  # noqa: E402
-from model.drawn_digits import TEMPLATES, render_stroke_digit, template_paths  # noqa: E402
-from model.preprocess import preprocess  # noqa: E402
+from model.data.mnist import DataError, load_mnist  # noqa: E402
+from drawn_digits import TEMPLATES, render_stroke_digit, template_paths  # noqa: E402
+from model.inspect.preprocess import preprocess  # noqa: E402
 
 STYLES = [(label, style) for label in sorted(TEMPLATES) for style in sorted(TEMPLATES[label])]
 
@@ -82,8 +82,8 @@ def per_style(correct: np.ndarray, names: list[str]) -> dict[str, dict]:
 
 
 def unsure_score(probabilities: np.ndarray, labels: np.ndarray) -> dict:
-    """How the unsure verdict splits right and wrong answers (model/verdict.py thresholds)."""
-    from model.verdict import verdict
+    """How the unsure verdict splits right and wrong answers (model/inspect/verdict.py thresholds)."""
+    from model.inspect.verdict import verdict
 
     flagged = np.array([verdict(p).unsure for p in probabilities])
     wrong = probabilities.argmax(axis=1) != labels
@@ -98,8 +98,8 @@ def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
     """`count` digits of every template drawn with mouse strokes on the window's canvas, read from its label."""
     from PySide6.QtWidgets import QApplication, QLabel
 
-    from gui import MainWindow
-    from gui.scripting import scaled, stroke, wait_until
+    from gui.window import MainWindow
+    from gui.common.scripting import scaled, stroke, wait_until
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(model_path=model_path)
@@ -130,15 +130,15 @@ def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
 
 def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[str], hooks: np.ndarray,
            mnist, canvas: int, seed: int) -> dict:
-    from model.inspection import expected_input_scale
-    from model.store import load_model
+    from model.spec import spec_for
+    from model.nets.store import load_model
 
     model = load_model(model_path)
-    scale = expected_input_scale(model)
-    probabilities = model.predict(inputs * scale, batch_size=512, verbose=0)
+    values = spec_for(model).to_model_values  # 0..1 pixels to the range the model takes
+    probabilities = model.predict(values(inputs), batch_size=512, verbose=0)
     predicted = probabilities.argmax(axis=1)
     correct = predicted == labels
-    mnist_probabilities = model.predict(mnist.x_test[..., None].astype(np.float32) / 255.0 * scale,
+    mnist_probabilities = model.predict(values(mnist.x_test[..., None].astype(np.float32) / 255.0),
                                         batch_size=512, verbose=0)
     styles = per_style(correct, names)
     worst = min(styles, key=lambda name: styles[name]["accuracy"])
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         raise SystemExit(str(exc)) from None
     inputs, labels, names, hooks = style_inputs(args.per_style, args.seed, args.workers)
-    from model.store import SHIPPED_MODEL
+    from model.nets.store import SHIPPED_MODEL
 
     models = args.model or [str(SHIPPED_MODEL)]
     result = {"seed": args.seed, "per_style": args.per_style, "styles": len(STYLES),

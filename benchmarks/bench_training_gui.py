@@ -31,8 +31,8 @@ def plain_fit(arch: str, x, y, batch_size: int) -> float:
     """Seconds for one epoch of model.fit, timed from epoch begin to end as the tab times it."""
     import keras
 
-    from model.architectures import build
-    from model.training import compile_model, training_dataset
+    from model.nets.architectures import build
+    from model.train.training import compile_model, training_dataset
 
     class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -87,8 +87,8 @@ def main() -> None:
     args = parser.parse_args()
 
     app = QApplication([])
-    from gui.train_tab import TrainTab
-    from model.data import load_mnist
+    from gui.train.tab import TrainTab
+    from model.data.mnist import load_mnist
 
     data = load_mnist(args.data)
     x, y = data.x_train[:args.digits], data.y_train[:args.digits]

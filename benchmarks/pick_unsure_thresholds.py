@@ -1,7 +1,7 @@
-"""Pick the "unsure" thresholds of model/verdict.py from data the model never trained on; prints JSON.
+"""Pick the "unsure" thresholds of model/inspect/verdict.py from data the model never trained on; prints JSON.
 
 The data: MNIST's validation digits (the last 10% of its training set, held out by `train`)
-and stroke digits of the evaluation generator (model/drawn_digits.py) with a seed of their
+and stroke digits of the evaluation generator (benchmarks/drawn_digits.py) with a seed of their
 own, every other one with curls at its stroke ends.  For every pair (top probability under
 T, or top two closer than M) on a grid, it counts the wrong answers flagged (recall) and the
 right answers flagged; the pick flags the most wrong answers while flagging at most
@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from model.data import DataError, load_mnist  # noqa: E402
-from model.drawn_digits import stroke_digit  # noqa: E402
-from model.preprocess import preprocess  # noqa: E402
+from model.data.mnist import DataError, load_mnist  # noqa: E402
+from drawn_digits import stroke_digit  # noqa: E402
+from model.inspect.preprocess import preprocess  # noqa: E402
 
 CONFIDENCES = np.round(np.arange(0.30, 0.96, 0.05), 2)
 MARGINS = np.round(np.arange(0.0, 0.96, 0.05), 2)
@@ -75,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=get_context("spawn")) as pool:
         parts = list(pool.map(_stroke_inputs, jobs))
 
-    from model.inspection import expected_input_scale
-    from model.store import SHIPPED_MODEL, load_model
+    from model.spec import spec_for
+    from model.nets.store import SHIPPED_MODEL, load_model
 
     model = load_model(args.model or SHIPPED_MODEL)
-    scale = expected_input_scale(model)
+    values = spec_for(model).to_model_values  # 0..1 pixels to the range the model takes
     inputs = np.concatenate([x_val[..., None].astype(np.float32) / 255.0] + [p[0] for p in parts])
     labels = np.concatenate([y_val.astype(np.int64)] + [p[1] for p in parts])
-    probabilities = model.predict(inputs * scale, batch_size=512, verbose=0)
+    probabilities = model.predict(values(inputs), batch_size=512, verbose=0)
     rows = sweep(probabilities, labels)
     allowed = [r for r in rows if r["right_flagged"] <= args.max_right]
     pick = max(allowed, key=lambda r: (r["wrong_flagged"], -r["min_confidence"], -r["min_margin"]))

@@ -38,7 +38,7 @@ def run_app(model_path: str | Path | None = None) -> int:
     window.show()
     # TensorFlow and Keras take seconds to import: the window's TensorFlow worker starts on them now, while
     # the window paints, so the model load queued after the first paint finds them ready.
-    window.worker.submit(lambda job: importlib.import_module("model.inspection"))
+    window.worker.submit(lambda job: importlib.import_module("model.inspect.inspection"))
     code = app.exec()
     if any(worker.isRunning() for worker in window.findChildren(Worker)):
         # A step that cannot be interrupted outlasted the close's wait: leave without destroying its thread.

@@ -27,25 +27,26 @@ class ModelLoader(QObject):
         self._jobs: list[Job] = []  # the newest request's load and measurement
         self.test_set: tuple | None = None  # (images, labels) once found
 
-    def load(self, source) -> int:
-        """Start loading `source` (path, None = shipped model, or keras.Model); returns the request id."""
+    def load(self, source, info: dict | None = None, labels: str | None = None, preprocessing: str | None = None) -> int:
+        """Start loading `source` (path, None = shipped model, or keras.Model) with what its file says of it
+        (`info`), a labels file and a preprocessing kind the user chose; returns the request id."""
         for job in self._jobs:
             job.cancel()
         self._requests += 1
         request = self._requests
-        self._jobs = [self._worker.submit(lambda job: _open(source), lambda inspector: self._loaded(request, inspector),
+        self._jobs = [self._worker.submit(lambda job: _open(source, info, labels, preprocessing), lambda inspector: self._loaded(request, inspector),
                                           lambda message: self.failed.emit(request, message))]
         return request
 
     def find_test_set(self) -> None:
         """Look for a local MNIST copy (never downloads); `testSet` says what was found."""
-        from model.data import load_local_mnist
+        from model.data.mnist import load_local_mnist
 
         self._worker.submit(lambda job: load_local_mnist(), self._found, lambda message: self._found(None, message))
 
     def download_test_set(self) -> None:
         """Download MNIST (the user asked) with progress; `testSet` reports the result."""
-        from model.data import download_mnist
+        from model.data.mnist import download_mnist
 
         self._worker.submit(lambda job: download_mnist(lambda done, total: job.report((done, total))), self._found,
                             lambda message: self._found(None, message), lambda value: self.downloadProgress.emit(*value))
@@ -59,8 +60,8 @@ class ModelLoader(QObject):
         self.loaded.emit(request, inspector)
 
     def can_measure(self, inspector) -> bool:
-        """Whether local MNIST test digits are at hand and the model reads 28x28 digits into ten classes."""
-        return self.test_set is not None and inspector.input_shape == (28, 28, 1) and inspector.num_classes == 10
+        """Whether local MNIST test digits are at hand and the model reads MNIST-sized digits into ten classes."""
+        return self.test_set is not None and inspector.spec.is_digit_model
 
     def measure(self, request: int, inspector) -> None:
         """Measure `inspector`'s accuracy on the local MNIST test digits (asked for by the user)."""
@@ -70,21 +71,25 @@ class ModelLoader(QObject):
                                               lambda message: self.measured.emit(request, math.nan)))
 
 
-def _open(source):
-    from model.inspection import Inspector
-    from model.store import load_model
+def _open(source, info: dict | None, labels: str | None, preprocessing: str | None):
+    from model.inspect.inspection import Inspector
+    from model.spec import spec_for
+    from model.nets.store import SHIPPED_MODEL, load_model
 
-    return Inspector(load_model(source) if source is None or isinstance(source, str) else source)
+    from_file = source is None or isinstance(source, str)
+    model = load_model(source) if from_file else source
+    path = (source or SHIPPED_MODEL) if from_file else None
+    return Inspector(model, spec_for(model, info, path, labels, preprocessing))
 
 
 def _accuracy(job: Job, inspector, images, labels) -> float:
     """Test accuracy in chunks, stopping early when the job is cancelled."""
-    from model.training import evaluate
+    from model.train.training import evaluate
 
     correct = 0
     for start in range(0, len(images), ACCURACY_CHUNK):
         job.check()
         chunk = slice(start, start + ACCURACY_CHUNK)
-        accuracy, _ = evaluate(inspector.model, images[chunk], labels[chunk], input_scale=inspector.input_scale)
+        accuracy, _ = evaluate(inspector.model, images[chunk], labels[chunk], spec=inspector.spec)
         correct += round(accuracy * len(labels[chunk]))
     return correct / len(labels)

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import math
-import platform
-import sys
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
-import PySide6
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
-from gui.draw_tab import DrawInspectTab
+from gui.inspect.explain import Explainer
+from gui.inspect.tab import DrawInspectTab
 from gui.loader import ModelLoader
+from gui.menus import build_menus
+from gui.samples import SampleDigits
 from gui.settings import read_setting
 from gui.worker import Worker
-from model.images import IMAGE_SUFFIXES
+from model.data.images import IMAGE_SUFFIXES
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
-IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
-MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
 FIRST_PAINT_WAIT_MS = 500
 MESSAGE_SUMMARY = 300  # longer messages fold the rest away under "Show Details"
 
@@ -60,24 +57,19 @@ class MainWindow(QMainWindow):
         self.measure_button.setToolTip("Classify the 10,000 MNIST test digits with this model")
         self.statusBar().addPermanentWidget(self.model_info)
         self.statusBar().addPermanentWidget(self.measure_button)
-        self._build_menus()
+        build_menus(self)
         self._accuracy = math.nan
-        self._test_images: np.ndarray | None = None
-        self._test_labels: np.ndarray | None = None
-        self._rng = np.random.default_rng()
 
         self.canvas.fileDropped.connect(self.open_image)
-        self.draw.sample_button.clicked.connect(self.load_sample)
-        self.draw.sample_button.setEnabled(True)
         self._restore_layout()  # before any thread starts
         self.worker = Worker("tensorflow", self)  # every TensorFlow job of this window, one after another
         self.images = Worker("images", self)  # image files decode here, never on the GUI thread
+        self.explain = Explainer(self.draw, self.worker, self)  # where it looks; maps switched off
         self.loader = ModelLoader(self.worker, self)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
         self.loader.measured.connect(self._measured)
-        self.loader.testSet.connect(self._test_set)
-        self.loader.downloadProgress.connect(self._download_progress)
+        self.samples = SampleDigits(self)  # Sample: MNIST test digits, downloaded only when the user agrees
         self.measure_button.clicked.connect(self.measure_accuracy)
         self._model_path = None if model_path is None else str(model_path)
         self._model_info: dict = {}  # what the model's file says of it (e.g. its test accuracy)
@@ -104,15 +96,15 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         """Start loading the model, then build the Train and Kernels tabs: the window is already on screen."""
         if self._request == 0:
-            from model.store import read_info
+            from model.nets.store import read_info
 
             self._pending_info = read_info(self._model_path)
-            self._request = self.loader.load(self._model_path)
+            self._request = self.loader.load(self._model_path, self._pending_info)
             self.loader.find_test_set()
         if self.train is not None:
             return
         from gui.kernels.tab import KernelsTab
-        from gui.train_tab import TrainTab
+        from gui.train.tab import TrainTab
 
         self.train = TrainTab()
         self.train.useModel.connect(self.use_model)
@@ -121,9 +113,7 @@ class MainWindow(QMainWindow):
         self.kernels = KernelsTab()
         self.kernels.canvas_button.clicked.connect(
             lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
-        self.kernels.sample_button.clicked.connect(self._sample_for_kernels)
-        self.kernels.sample_button.setEnabled(True)
-        self.kernels.sample_button.setToolTip(self.draw.sample_button.toolTip())
+        self.samples.serve(self.kernels.sample_button, lambda image, caption: self.kernels.set_image(image, caption))
         self._replace_placeholder(2, self.kernels, "Kernels")
 
     def _replace_placeholder(self, index: int, tab: QWidget, title: str) -> None:
@@ -136,17 +126,17 @@ class MainWindow(QMainWindow):
 
     def open_model(self, path: str | Path) -> None:
         """Load a .keras/.h5 classifier in the background; a model that cannot be used keeps the current one."""
-        from model.store import read_info
+        from model.nets.store import read_info
 
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self._pending_info = read_info(path)
-        self._request = self.loader.load(str(path))
+        self._request = self.loader.load(str(path), self._pending_info)
 
     def use_model(self, model, info: dict | None = None) -> None:
         """Inspect an in-memory keras.Model (from the Train tab); `info` as a saved model would carry."""
         self.statusBar().showMessage(f"Preparing {model.name}…")
         self._pending_info = dict(info or {})
-        self._request = self.loader.load(model)
+        self._request = self.loader.load(model, self._pending_info)
 
     def _loaded(self, request: int, inspector) -> None:
         if request != self._request:
@@ -155,7 +145,8 @@ class MainWindow(QMainWindow):
         self._model_info = self._pending_info
         self._accuracy = float(self._model_info.get("test_accuracy", math.nan))
         self.draw.set_inspector(inspector)
-        self._show_model_info()
+        self.explain.model_changed()
+        self.model_info_changed()
         self.modelReady.emit()
 
     def _failed(self, request: int, message: str) -> None:
@@ -182,15 +173,19 @@ class MainWindow(QMainWindow):
     def _measured(self, request: int, accuracy: float) -> None:
         if request == self._request:
             self._accuracy = accuracy
-            self._show_model_info()
+            self.model_info_changed()
 
-    def _show_model_info(self) -> None:
+    def model_info_changed(self) -> None:
+        """Say in the status bar what model is loaded, how accurate it is, and whether it can be measured."""
         inspector = self.draw.inspector
         if inspector is None:
             return
         text = f"{inspector.name} · {inspector.parameter_count:,} parameters"
+        if not inspector.spec.is_digit_model:
+            text += f" · classes: {_names_summary(inspector.spec.class_names)}"
         if math.isfinite(self._accuracy):
-            text += f" · {self._accuracy:.2%} on the 10,000 MNIST test digits"
+            on = self._model_info.get("test_set", "the 10,000 MNIST test digits")
+            text += f" · {self._accuracy:.2%} on {on}"
         can_measure = not math.isfinite(self._accuracy) and self.loader.can_measure(inspector)
         self.model_info.setText(text)
         self.measure_button.setVisible(can_measure)
@@ -202,79 +197,47 @@ class MainWindow(QMainWindow):
     def open_image(self, path: str | Path) -> None:
         """Read an image file in the background and put it on the canvas; a bad file changes nothing."""
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        self.images.submit(lambda job: _read_ink(path), lambda ink: self._image_read(ink, Path(path).name),
-                           lambda message: self._image_failed(message))
+        from gui.common.pictures import read_picture
 
-    def _image_read(self, ink: np.ndarray, name: str) -> None:
+        self.images.submit(lambda job: read_picture(path), self._image_read, self._image_failed)
+
+    def paste(self) -> None:
+        """Edit > Paste: an image on the clipboard (or a copied image file) goes on the canvas."""
+        from gui.common.pictures import picture_from_qimage
+
+        mime = QGuiApplication.clipboard().mimeData()
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+        if files and Path(files[0]).suffix.lower() in IMAGE_SUFFIXES:
+            self.open_image(files[0])
+        elif mime.hasImage():
+            image = QGuiApplication.clipboard().image()
+            self.statusBar().showMessage("Pasting…")
+            self.images.submit(lambda job: picture_from_qimage(image), self._image_read, self._image_failed)
+        else:
+            self.show_message("Nothing to paste", "The clipboard holds no image: copy a picture or an image file first.")
+
+    def _image_read(self, picture) -> None:
         self.statusBar().clearMessage()
-        self.draw.show_digit(ink, name)
+        self.draw.show_picture(picture)
         self.tabs.setCurrentWidget(self.draw)
-        self.imageOpened.emit(name)
+        self.imageOpened.emit(picture.name)
 
     def _image_failed(self, message: str) -> None:
         self.statusBar().clearMessage()
         self.show_message("Image not opened", message)
         self.imageOpened.emit("")
 
-    def load_sample(self) -> None:
-        """A random MNIST test digit on the canvas, with its true label; with no local copy, offer to download."""
-        if self._test_images is None:
-            self._offer_download()
-            return
-        self.draw.show_digit(*self._random_sample())
-
-    def _sample_for_kernels(self) -> None:
-        """A random MNIST test digit on the Kernels tab; with no local copy, offer to download."""
-        if self._test_images is None:
-            self._offer_download()
-            return
-        self.kernels.set_image(*self._random_sample())
-
-    def _random_sample(self) -> tuple[np.ndarray, str]:
-        index = int(self._rng.integers(len(self._test_images)))
-        return self._test_images[index], f"MNIST test digit #{index}: true label {self._test_labels[index]}"
-
-    def _offer_download(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Download MNIST?",
-                          "Sample shows digits from the MNIST test set, and there is no copy on this computer.\n\n"
-                          "Download MNIST now (11 MB, once)?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                          self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.button(QMessageBox.StandardButton.Yes).clicked.connect(self._download)
-        box.open()
-
-    def _download(self) -> None:
-        self.draw.sample_button.setEnabled(False)
-        self.statusBar().showMessage("Downloading MNIST…")
-        self.loader.download_test_set()
-
-    def _download_progress(self, done: int, total: int) -> None:
-        share = f" ({done / total:.0%})" if total else ""
-        self.statusBar().showMessage(f"Downloading MNIST: {done / 1e6:.1f} MB{share}…")
-
     def show_training_image(self, image: np.ndarray, label: int) -> None:
-        """An image from the Train tab on the canvas, and the Draw & Inspect tab in front."""
-        self.draw.show_digit(image, f"From training: true label {label}")
-        self.tabs.setCurrentWidget(self.draw)
+        """An image from the Train tab on the canvas (a folder's picture as a photo, with its class name), and the
+        Draw & Inspect tab in front."""
+        if image.ndim == 3:
+            from gui.common.pictures import picture_from_array
 
-    def _test_set(self, images, labels, source: str) -> None:
-        downloading = self.statusBar().currentMessage().startswith("Downloading")
-        self._test_images, self._test_labels = images, labels
-        button = self.draw.sample_button
-        button.setEnabled(True)
-        if images is not None:
-            button.setToolTip(f"A random MNIST test digit from {source}")
-            if downloading:
-                self.statusBar().showMessage("MNIST downloaded.", 4000)
-                self.load_sample()
+            name = self.train.class_names[label]
+            self.draw.show_picture(picture_from_array(image, f"From training: true class {name}"))
         else:
-            button.setToolTip("A random MNIST test digit (asks before downloading MNIST)")
-            if downloading:
-                self.statusBar().clearMessage()
-                self.show_message("MNIST not downloaded", source)
-        if self.kernels is not None:
-            self.kernels.sample_button.setToolTip(button.toolTip())
-        self._show_model_info()
+            self.draw.show_digit(image, f"From training: true label {label}", as_given=True)
+        self.tabs.setCurrentWidget(self.draw)
 
     # -- view ------------------------------------------------------------------------------
 
@@ -295,54 +258,6 @@ class MainWindow(QMainWindow):
             box.setDetailedText(text)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-
-    def _about(self) -> None:
-        inspector = self.draw.inspector
-        model = "no model loaded" if inspector is None else self.model_info.text()
-        keras = sys.modules.get("keras")
-        tensorflow = sys.modules.get("tensorflow")
-        QMessageBox.about(self, "About Digit Lens", (
-            "<h3>Digit Lens</h3><p>Draw a digit and watch a convolutional network see it, layer by layer.</p>"
-            f"<p><b>Model:</b> {model}</p>"
-            f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PySide6.__version__} · "
-            f"pyqtgraph {pg.__version__} · NumPy {np.__version__}"
-            + (f" · TensorFlow {tensorflow.__version__}" if tensorflow else "")
-            + (f" · Keras {keras.__version__}" if keras else "") + "</p>"))
-
-    def _ask_open(self, title: str, file_filter: str) -> str:
-        return QFileDialog.getOpenFileName(self, title, "", file_filter)[0]
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "Open &image…", QKeySequence.StandardKey.Open,
-                     lambda: (path := self._ask_open("Open image", IMAGE_FILTER)) and self.open_image(path))
-        self._action(file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"),
-                     lambda: (path := self._ask_open("Open model", MODEL_FILTER)) and self.open_model(path))
-        self._action(file_menu, "&Save view as PNG…", None, self._save_view_dialog)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence("Ctrl+Q"), self.close)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        for action, keys in ((self.canvas.undo_stack.createUndoAction(self, "&Undo"), QKeySequence.StandardKey.Undo),
-                             (self.canvas.undo_stack.createRedoAction(self, "&Redo"), QKeySequence.StandardKey.Redo)):
-            action.setShortcuts(keys)  # every platform binding (Ctrl+Y and Ctrl+Shift+Z both redo)
-            edit_menu.addAction(action)
-        clear = self._action(edit_menu, "&Clear canvas", QKeySequence("Esc"), self.canvas.clear)
-        clear.setShortcuts([QKeySequence("Esc"), QKeySequence.StandardKey.Delete])
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About Digit Lens", None, self._about)
-
-    def _action(self, menu, text: str, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(lambda checked=False: slot())
-        menu.addAction(action)
-        return action
-
-    def _save_view_dialog(self) -> None:
-        path = QFileDialog.getSaveFileName(self, "Save view as PNG", "digit-lens-view.png", "PNG images (*.png)")[0]
-        if path:
-            self.save_view(path if path.lower().endswith(".png") else path + ".png")
 
     # -- layout memory -----------------------------------------------------------------------
 
@@ -370,9 +285,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _read_ink(path: str | Path) -> np.ndarray:
-    """The ink of an image file (the first preprocessing step), for the canvas; runs on the images worker."""
-    from model.images import load_image
-    from model.preprocess import preprocess
-
-    return preprocess(load_image(path)).steps[0].image
+def _names_summary(names, shown: int = 4) -> str:
+    """The first few class names and how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

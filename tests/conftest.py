@@ -27,6 +27,6 @@ def mnist_path() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_path):
-    from model.data import load_mnist
+    from model.data.mnist import load_mnist
 
     return load_mnist(mnist_path)

@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QToolButton, QVBoxLayout, QWidget)
 
-from gui.map_detail import DIVERGING
-from model.kernels import PRESET_NAMES, PRESET_TITLES, preset
+from gui.common.plotting import DIVERGING
+from model.inspect.kernels import PRESET_NAMES, PRESET_TITLES, preset
 
 CUSTOM = "Custom"
 LIMIT = 99.0

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QWidget)
 
 from gui.kernels.kernel_editor import DIVERGING_COLOURS, ColourTable
-from gui.kernels.stages import GREY, LiveText
+from gui.common.plotting import GREY
+from gui.kernels.stages import LiveText
 
 CELL = 50  # pixels per number
 GREY_COLOURS = ColourTable(GREY)

@@ -6,17 +6,14 @@ Every view makes its plot items once and updates them in place; the title carrie
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.map_detail import DIVERGING
-from gui.mosaic import Mosaic
-from gui.panels import BAR_BRUSH, levels_of
+from gui.common.mosaic import Mosaic
+from gui.common.panels import BAR_BRUSH, levels_of
+from gui.common.plotting import DIVERGING, on_hover, pg
 
-GREY = pg.colormap.get("CET-L1")  # black to white: the input as the kernel sees it
-HOVER_RATE = 60  # hover updates per second at most
 
 
 def cache_axes(axes) -> None:
@@ -110,7 +107,7 @@ class MapView(StageView):
         super().__init__(title, parent)
         self.box = self.graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.box.setDefaultPadding(0)
-        self.image = pg.ImageItem(axisOrder="row-major", colorMap=color_map)
+        self.image = pg.ImageItem(colorMap=color_map)
         self.box.addItem(self.image)
         self.bar = None
         if colour_bar:
@@ -121,8 +118,7 @@ class MapView(StageView):
         self.marker = self._outline("#ffb000")
         self.mosaic: Mosaic | None = None
         self.values: np.ndarray | None = None
-        self._hover_proxy = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=HOVER_RATE,
-                                           slot=lambda args: self._hover(args[0]))
+        self._hover_proxy = on_hover(self.graphics.scene(), self._hover)
         self.graphics.scene().sigMouseClicked.connect(self._click)
 
     def _outline(self, colour: str) -> QGraphicsRectItem:
@@ -194,7 +190,7 @@ class StripView(StageView):
         self.plot = self.graphics.addPlot()
         self.plot.hideAxis("left")
         self.plot.setMouseEnabled(x=True, y=False)
-        self.image = pg.ImageItem(axisOrder="row-major", colorMap=DIVERGING)
+        self.image = pg.ImageItem(colorMap=DIVERGING)
         self.plot.addItem(self.image)
         cache_axes(axis["item"] for axis in self.plot.axes.values())
         self.size = 0

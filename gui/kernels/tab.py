@@ -11,17 +11,16 @@ from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
-from gui.canvas import dropped_image_file
+from gui.common.dropping import IMAGE_FILTER, dropped_image_file
+from gui.common.plotting import DIVERGING, GREY
 from gui.kernels.kernel_editor import KernelEditor
 from gui.kernels.products import ProductsView
-from gui.kernels.stages import GREY, BarsView, MapView, StripView, contrast_levels
-from gui.map_detail import DIVERGING
-from model.images import IMAGE_SUFFIXES, ImageFileError, load_image
-from model.kernels import DEFAULT_SIZE, DENSE_SEED, DENSE_UNITS, Convolution, KernelError, forward, to_grey
-from model.scene import demo_photo
+from gui.kernels.stages import BarsView, MapView, StripView, contrast_levels
+from model.data.images import ImageFileError, load_image
+from model.data.scene import demo_photo
+from model.inspect.kernels import DEFAULT_SIZE, DENSE_SEED, DENSE_UNITS, Convolution, KernelError, forward, to_grey
 
 MAX_KERNELS = 4
-IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)})"
 
 
 class KernelsTab(QWidget):

@@ -1,0 +1,1 @@
+"""The Draw & Inspect screen: canvas, model-input panel, the stage pipeline and the probabilities."""

@@ -1,0 +1,204 @@
+"""The Train tab's settings: architecture, hyper-parameters, data source and TensorBoard, validated as entered."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
+
+from gui.train.run import TrainRequest
+from model.data.mnist import ENV_VAR
+from model.nets.catalogue import ARCHITECTURE_SUMMARIES as ARCHITECTURES
+
+KERAS_SOURCE, LOCAL_SOURCE, FOLDER_SOURCE = 0, 1, 2
+
+
+class TrainSettings(QGroupBox):
+    """Widgets whose ranges make invalid values impossible; `request()` turns them into a TrainRequest."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Settings", parent)
+        self.architecture = QComboBox(objectName="trainArchitecture")
+        for name, summary in ARCHITECTURES.items():
+            self.architecture.addItem(name, name)
+            self.architecture.setItemData(self.architecture.count() - 1, summary, Qt.ItemDataRole.ToolTipRole)
+        self.summary = QLabel(wordWrap=True)
+        self.summary.setStyleSheet("color: #555;")
+        self.architecture.currentIndexChanged.connect(self._architecture_chosen)
+
+        self.epochs = _spin("trainEpochs", 1, 500, 5)
+        self.batch_size = _spin("trainBatchSize", 1, 4096, 128)
+        self.learning_rate = QDoubleSpinBox(objectName="trainLearningRate", decimals=5, minimum=0.00001,
+                                            maximum=1.0, singleStep=0.0005, value=0.001)
+        self.validation = _spin("trainValidation", 0, 50, 10, suffix=" %")
+        self.train_limit = _spin("trainLimit", 0, 60000, 0, step=1000)
+        self.train_limit.setSpecialValueText("all")
+        self.train_limit.setToolTip("Use only the first N training digits (quicker runs); 'all' uses every one")
+        self.augment = QCheckBox("Augment (rotate, shift, scale, thicken)", objectName="trainAugment")
+        self.cosine = QCheckBox("Cosine learning-rate decay", objectName="trainCosine")
+
+        self.source = QComboBox(objectName="trainSource")
+        self.source.addItems(["MNIST through Keras (downloads once)", "Local .npz or IDX folder",
+                              "Image folder: your own pictures, one subfolder per class"])
+        self.image_size = _spin("trainImageSize", 8, 256, 64, suffix=" px")
+        self.image_size.setToolTip("Every picture is resized to this many pixels a side (bilinear, no crop)")
+        self.image_colour = QCheckBox("Colour", objectName="trainImageColour", checked=True)
+        self.image_colour.setToolTip("Colour (RGB) pictures; unticked, grey")
+        self.data_path = QLineEdit(objectName="trainDataPath", placeholderText="mnist.npz or a folder of IDX files")
+        self.browse_file = QPushButton("File...")
+        self.browse_folder = QPushButton("Folder...")
+        self.source_note = QLabel(wordWrap=True, objectName="trainSourceNote")
+        self.browse_file.clicked.connect(self._choose_file)
+        self.browse_folder.clicked.connect(self._choose_folder)
+
+        self.tensorboard = QCheckBox("TensorBoard log to", objectName="trainTensorBoard")
+        self.tensorboard_dir = QLineEdit(str(Path.cwd() / "logs"), objectName="trainTensorBoardDir")
+        if importlib.util.find_spec("tensorboard") is None:
+            self.tensorboard.setEnabled(False)
+            self.tensorboard.setToolTip("Install the tensorboard package to log runs (pip install tensorboard)")
+        self.tensorboard_dir.setEnabled(False)
+        self.tensorboard.toggled.connect(self.tensorboard_dir.setEnabled)
+
+        local = os.environ.get(ENV_VAR)
+        if local:
+            self.source.setCurrentIndex(LOCAL_SOURCE)
+            self.data_path.setText(local)
+        for signal in (self.source.currentIndexChanged, self.data_path.textChanged):
+            signal.connect(self._update_source)
+
+        form = QFormLayout(self)
+        form.addRow("Architecture", self.architecture)
+        form.addRow(self.summary)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Validation", self.validation)
+        form.addRow("Training digits", self.train_limit)
+        form.addRow(self.augment)
+        form.addRow(self.cosine)
+        form.addRow("Data", self.source)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.data_path, 1)
+        path_row.addWidget(self.browse_file)
+        path_row.addWidget(self.browse_folder)
+        form.addRow(path_row)
+        image_row = QHBoxLayout()
+        image_row.addWidget(QLabel("Images"))
+        image_row.addWidget(self.image_size)
+        image_row.addWidget(self.image_colour)
+        image_row.addStretch(1)
+        self.image_options = QWidget(objectName="trainImageOptions")
+        self.image_options.setLayout(image_row)
+        image_row.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.image_options)
+        form.addRow(self.source_note)
+        form.addRow(self.tensorboard, self.tensorboard_dir)
+        self.architecture.setCurrentIndex(0)
+        self.summary.setText(ARCHITECTURES[self.architecture.currentData()])
+        self._update_source()
+
+    def source_problem(self) -> str | None:
+        """Why the chosen data source cannot be used, and how to get one; None when it looks fine."""
+        if self.source.currentIndex() == KERAS_SOURCE:
+            return None
+        text = self.data_path.text().strip()
+        how = ("Download mnist.npz (the Keras layout: x_train, y_train, x_test, y_test) or the four IDX files "
+               f"from the MNIST site and choose it here, set {ENV_VAR}, or pick 'MNIST through Keras' when online.")
+        if self.source.currentIndex() == FOLDER_SOURCE:
+            from model.data.image_folder import FolderError, class_folders
+
+            if not text:
+                return "No image folder chosen: choose a folder with one subfolder of pictures per class."
+            try:
+                class_folders(text)
+            except FolderError as exc:
+                return str(exc)
+            return None
+        if not text:
+            return "No data file chosen. " + how
+        if not Path(text).expanduser().exists():
+            return f"Nothing at {text}. " + how
+        return None
+
+    def request(self) -> TrainRequest:
+        """The run these settings describe; raises ValueError when the data source is missing."""
+        problem = self.source_problem()
+        if problem:
+            raise ValueError(problem)
+        from model.train.training import TrainConfig
+
+        config = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(),
+                             learning_rate=self.learning_rate.value(), validation_split=self.validation.value() / 100,
+                             augment=self.augment.isChecked() and self.source.currentIndex() != FOLDER_SOURCE,
+                             cosine_decay=self.cosine.isChecked())
+        local = self.source.currentIndex() == LOCAL_SOURCE
+        folder = self.source.currentIndex() == FOLDER_SOURCE
+        path = str(Path(self.data_path.text().strip()).expanduser())
+        side = self.image_size.value()
+        return TrainRequest(
+            architecture=self.architecture.currentData(), config=config,
+            data_path=path if local else None, folder=path if folder else None,
+            image_shape=(side, side, 3 if self.image_colour.isChecked() else 1),
+            train_limit=None if folder else self.train_limit.value() or None,
+            tensorboard_dir=(self.tensorboard_dir.text().strip() or None) if self.tensorboard.isChecked() else None)
+
+    def _architecture_chosen(self) -> None:
+        """The summary, and for the tutorial architectures their usual picture size and colour."""
+        from model.nets.catalogue import USUAL_SHAPES
+
+        name = self.architecture.currentData()
+        self.summary.setText(ARCHITECTURES[name])
+        if name in USUAL_SHAPES:
+            side, _, channels = USUAL_SHAPES[name]
+            self.image_size.setValue(side)
+            self.image_colour.setChecked(channels == 3)
+
+    def _update_source(self) -> None:
+        folder = self.source.currentIndex() == FOLDER_SOURCE
+        local = self.source.currentIndex() == LOCAL_SOURCE or folder
+        for widget in (self.data_path, self.browse_folder):
+            widget.setEnabled(local)
+        self.browse_file.setEnabled(local and not folder)
+        self.image_options.setVisible(folder)
+        for widget in (self.train_limit, self.augment):  # MNIST's: a folder is used whole, as it is
+            widget.setEnabled(not folder)
+        self.data_path.setPlaceholderText("a folder with one subfolder of pictures per class" if folder
+                                          else "mnist.npz or a folder of IDX files")
+        problem = self.source_problem()
+        if problem:
+            self.source_note.setStyleSheet("color: #b00020;")
+            self.source_note.setText(problem)
+        elif folder:
+            self.source_note.setStyleSheet("color: #555;")
+            self.source_note.setText("Class names are the subfolder names; unreadable files are skipped and listed.")
+        elif local:
+            self.source_note.setStyleSheet("color: #555;")
+            self.source_note.setText("Local copy: no download needed.")
+        else:
+            self.source_note.setStyleSheet("color: #555;")
+            self.source_note.setText("Keras downloads MNIST (11 MB) on first use and caches it; offline, choose a local copy.")
+        self.changed.emit()
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "MNIST .npz", self.data_path.text(), "NumPy archive (*.npz)")
+        if path:
+            self.data_path.setText(path)
+
+    def _choose_folder(self) -> None:
+        title = ("Folder with one subfolder of pictures per class" if self.source.currentIndex() == FOLDER_SOURCE
+                 else "Folder with the four MNIST IDX files")
+        path = QFileDialog.getExistingDirectory(self, title, self.data_path.text())
+        if path:
+            self.data_path.setText(path)
+
+
+def _spin(name: str, low: int, high: int, value: int, suffix: str = "", step: int = 1) -> QSpinBox:
+    box = QSpinBox(objectName=name, minimum=low, maximum=high, value=value, suffix=suffix, singleStep=step)
+    box.setKeyboardTracking(False)
+    return box

@@ -1,0 +1,323 @@
+"""The Train tab: train a model on MNIST or a folder of images on its own worker thread and watch it learn, live."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
+
+from gui.train.plots import REDRAW_MS, TrainingCurves
+from gui.train.run import TrainOutcome, TrainRun
+from gui.train.settings import TrainSettings
+from gui.train.views import ConfusionView, EpochTable, FiltersView
+from gui.worker import Job, Worker
+from model.train.monitoring import batch_value, learning_notes, write_history_csv
+
+
+class TrainTab(QWidget):
+    """The Train tab. Emits `useModel(keras.Model, info)` and `showImage(uint8 array, true label)`."""
+
+    useModel = Signal(object, dict)  # keras.Model, what a saved file would say of it (its test accuracy)
+    showImage = Signal(object, int)
+    runEnded = Signal()  # finished, stopped, diverged or failed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = Worker("training", self)  # every run is a job on it
+        self._job: Job | None = None
+        self._run: TrainRun | None = None
+        self._outcome: TrainOutcome | None = None
+        self._history: list = []
+        self._latest = None  # the newest BatchProgress, shown at the next tick
+        self._epochs = self._batches = 0
+        self._noun = "digits"  # what the run trains on: "digits" or a folder's "images"
+        self._started_at = 0.0
+
+        self.settings = TrainSettings()
+        self.start_button = QPushButton("Start", objectName="trainStart")
+        self.pause_button = QPushButton("Pause", objectName="trainPause", enabled=False)
+        self.stop_button = QPushButton("Stop", objectName="trainStop", enabled=False)
+        self.stop_button.setToolTip("Finish the current batch and keep the model trained so far")
+        self.progress = QProgressBar(objectName="trainProgress", maximum=100, value=0)
+        self.counters = QLabel("Epoch -, batch -", objectName="trainCounters")
+        self.status = QLabel("Choose settings and press Start.", objectName="trainStatus", wordWrap=True)
+        self.test_accuracy = QLabel("Test accuracy: -", objectName="trainTestAccuracy")
+        self.use_button = QPushButton("Use this model", objectName="trainUse", enabled=False)
+        self.use_button.setToolTip("Make this model the one Draw & Inspect uses")
+        self.save_button = QPushButton("Save model...", objectName="trainSave", enabled=False)
+        self.export_button = QPushButton("Export CSV...", objectName="trainExport", enabled=False)
+        self.note = QLabel(objectName="trainNote", wordWrap=True, visible=False)
+        self.note.setStyleSheet("background: #fff4d6; border: 1px solid #e0c060; padding: 4px;")
+        self.curves = TrainingCurves()
+        self.epoch_table = EpochTable()
+        self.filters = FiltersView()
+        self.confusion = ConfusionView()
+
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        self.use_button.clicked.connect(lambda: self._outcome and self.useModel.emit(self._outcome.model, self._info()))
+        self.save_button.clicked.connect(self._ask_save)
+        self.export_button.clicked.connect(self._ask_export)
+        self.confusion.imageChosen.connect(self.showImage)
+        self.settings.changed.connect(self._update_start)
+        self._ticker = QTimer(self, interval=REDRAW_MS)
+        self._ticker.timeout.connect(self._show_progress)
+        self._build_layout()
+        self._update_start()
+
+    def _build_layout(self) -> None:
+        controls = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            controls.addWidget(button)
+        outputs = QHBoxLayout()
+        for button in (self.use_button, self.save_button, self.export_button):
+            outputs.addWidget(button)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 6, 0)
+        column.addWidget(self.settings)
+        column.addLayout(controls)
+        column.addWidget(self.progress)
+        column.addWidget(self.counters)
+        column.addWidget(self.status)
+        column.addWidget(self.test_accuracy)
+        column.addLayout(outputs)
+        column.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(300)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        epochs = QWidget()
+        epochs_layout = QVBoxLayout(epochs)
+        epochs_layout.setContentsMargins(0, 0, 0, 0)
+        epochs_layout.addWidget(self.epoch_table, 1)
+        epochs_layout.addWidget(self.note)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.curves)
+        top.addWidget(_group("Watch it learn", self.filters))
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 1)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(_group("Epochs", epochs))
+        bottom.addWidget(_group("Test set", self.confusion))
+        bottom.setSizes([490, 410])
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(bottom)
+        right.setSizes([420, 300])
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addWidget(right, 1)
+
+    @property
+    def training(self) -> bool:
+        return self._job is not None
+
+    @property
+    def class_names(self) -> tuple[str, ...] | None:
+        """The latest run's class names (a folder's subfolders); None for digits."""
+        return self._outcome.class_names if self._outcome else None
+
+    @property
+    def model(self):
+        """The latest trained (or stopped) keras.Model, or None."""
+        return self._outcome.model if self._outcome else None
+
+    def start(self) -> None:
+        """Start a run with the current settings (does nothing while one is running)."""
+        if self.training:
+            return
+        try:
+            request = self.settings.request()
+        except ValueError as exc:
+            self.status.setText(str(exc))
+            return
+        self._history, self._latest = [], None
+        self.epoch_table.set_history([])
+        self.note.hide()
+        self.progress.setValue(0)
+        self.counters.setText("Epoch -, batch -")
+        self.test_accuracy.setText("Test accuracy: -")
+        self.curves.start_run()
+        self.confusion.mark_stale()
+        run = self._run = TrainRun(request)
+        run.started.connect(self._on_started)
+        run.batchDone.connect(self._on_batch)
+        run.epochDone.connect(self._on_epoch)
+        run.snapshot.connect(self.filters.show_snapshot)
+        run.status.connect(self.status.setText)
+        self._set_running(True)
+        self._started_at = time.perf_counter()
+        self._job = self._worker.submit(run.run, self._on_finished, self._on_failed)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        """Finish the current batch and keep the model as trained so far."""
+        if self._run is not None:
+            self.status.setText("Stopping after this batch...")
+            self.stop_button.setEnabled(False)
+            self.pause_button.setEnabled(False)
+            self._run.control.stop()
+
+    def shutdown(self) -> bool:
+        """Stop any training after its current batch and end the worker (the window is closing)."""
+        self._ticker.stop()
+        if self._job is not None:
+            self._job.cancel()  # no evaluation, no result
+            self._run.control.stop()
+        return self._worker.shutdown()
+
+    def save_model(self, path: str) -> None:
+        """Write the trained model to `path` (.keras) atomically."""
+        from model.nets.store import save_model_atomic
+
+        saved = save_model_atomic(self._outcome.model, path, info=self._info())
+        self.status.setText(f"Saved the model to {saved}.")
+
+    def export_history(self, path: str) -> None:
+        """Write the epoch history to `path` as CSV."""
+        written = write_history_csv(self._history, path)
+        self.status.setText(f"Wrote the history to {written}.")
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running and self.settings.source_problem() is None)
+        self.settings.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Pause")
+        self.stop_button.setEnabled(running)
+        for button in (self.use_button, self.save_button):
+            button.setEnabled(not running and self._outcome is not None)
+        self.export_button.setEnabled(not running and bool(self._history))
+
+    def _update_start(self) -> None:
+        self.start_button.setEnabled(not self.training and self.settings.source_problem() is None)
+
+    def _toggle_pause(self) -> None:
+        if self._run is None:
+            return
+        if self.pause_button.text() == "Pause":
+            self._run.control.pause()
+            self.pause_button.setText("Resume")
+            self.status.setText("Paused after this batch. Resume to go on.")
+        else:
+            self._run.control.resume()
+            self.pause_button.setText("Pause")
+            self.status.setText("Training resumed.")
+
+    def _on_started(self, epochs: int, batches: int, digits: int) -> None:
+        self._epochs, self._batches = epochs, batches
+        self._noun = "images" if self._run is not None and self._run.request.folder else "digits"
+        self.status.setText(f"Training on {digits:,} {self._noun}: {epochs} epochs of {batches} batches.")
+
+    def _on_batch(self, progress) -> None:
+        previous, self._latest = self._latest, progress
+        if previous is None or previous.epoch != progress.epoch:
+            previous = None
+        since = previous.batch if previous else 0
+        self.curves.add_batch(progress.fractional_epoch,
+                              batch_value(progress.loss, previous.loss if previous else 0.0, progress.batch, since),
+                              batch_value(progress.accuracy, previous.accuracy if previous else 0.0, progress.batch, since))
+
+    def _on_epoch(self, result) -> None:
+        self._history.append(result)
+        self.curves.add_epoch(result.epoch, result.val_loss, result.val_accuracy)
+        self.epoch_table.set_history(self._history)
+        notes = learning_notes(self._history)
+        self.note.setText("\n\n".join(notes))
+        self.note.setVisible(bool(notes))
+
+    def _show_progress(self) -> None:
+        progress = self._latest
+        if progress is None or not self._batches:
+            return
+        done = progress.epoch * self._batches + progress.batch
+        total = self._epochs * self._batches
+        self.progress.setValue(round(100 * done / total))
+        remaining = (total - done) * self.settings.batch_size.value() / max(progress.samples_per_second, 1e-9)
+        minutes, seconds = divmod(int(remaining), 60)
+        self.counters.setText(f"Epoch {progress.epoch + 1}/{self._epochs}, batch {progress.batch}/{self._batches}\n"
+                              f"{progress.samples_per_second:,.0f} {self._noun}/s, "
+                              f"ETA {minutes}:{seconds:02d}")
+
+    def _on_finished(self, outcome: TrainOutcome) -> None:
+        self._show_progress()
+        self.curves.redraw()
+        if outcome.result.diverged:  # weights full of NaN: keep the previous model
+            kept = " The previous model is kept." if self._outcome is not None else ""
+            self.status.setText(f"{outcome.result.message}{kept}")
+            self._ended()
+            return
+        self._outcome = outcome
+        elapsed = time.perf_counter() - self._started_at
+        if outcome.result.stopped:
+            self.status.setText(outcome.result.message)
+        else:
+            self.progress.setValue(100)
+            self.status.setText(f"Finished {len(outcome.result.history)} epochs in {elapsed:.0f} s.")
+        if outcome.notes:
+            self.status.setText(self.status.text() + " " + " ".join(outcome.notes))
+        if outcome.test_accuracy is not None:
+            self.test_accuracy.setText(f"{'Held-out' if outcome.class_names else 'Test'} accuracy: "
+                                       f"<b>{outcome.test_accuracy:.2%}</b> on {outcome.test_set}")
+            self.confusion.set_results(outcome.confusion, outcome.test_images, outcome.test_labels, outcome.predicted,
+                                       outcome.class_names)
+        elif outcome.class_names:
+            self.test_accuracy.setText("Accuracy not measured: no images held out (validation 0 %).")
+        self._ended()
+
+    def _on_failed(self, message: str) -> None:
+        self.status.setText(f"Training failed: {message}")
+        self.curves.redraw()
+        self._ended()
+
+    def _ended(self) -> None:
+        self._ticker.stop()
+        self._job = self._run = None
+        self._set_running(False)
+        self.runEnded.emit()
+
+    def _info(self) -> dict:
+        """What a saved model file carries beside the weights: its test accuracy when it was measured, and for a
+        folder's model its class names (the subfolders) and photo preprocessing."""
+        outcome = self._outcome
+        info = {}
+        if outcome is not None and outcome.class_names:
+            info = {"class_names": list(outcome.class_names), "preprocessing": "photo"}
+        if outcome is None or outcome.test_accuracy is None:
+            return info
+        return {**info, "test_accuracy": outcome.test_accuracy, "test_digits": len(outcome.test_labels),
+                "test_set": outcome.test_set}
+
+    def _ask_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", "model.keras", "Keras model (*.keras)")
+        if not path:
+            return
+        from model.nets.store import SAVE_SUFFIXES
+
+        if not path.lower().endswith(SAVE_SUFFIXES):
+            path += SAVE_SUFFIXES[0]
+        try:
+            self.save_model(path)
+        except Exception as exc:  # disk full, permissions: tell the user, keep the window
+            QMessageBox.warning(self, "Save model", f"Could not save the model: {exc}")
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export history", "history.csv", "CSV (*.csv)")
+        if not path:
+            return
+        try:
+            self.export_history(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export history", f"Could not write the CSV: {exc}")
+
+
+def _group(title: str, widget: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addWidget(widget)
+    return box

@@ -1,0 +1,153 @@
+"""`train`: a model trained on MNIST or on a folder of images, with a progress bar and an epoch table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from model.commands.report import fail
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from model.nets.catalogue import SHIPPED_ARCHITECTURE
+    from model.data.mnist import DataError, load_mnist
+    from model.nets.store import ModelFileError, check_save_path
+
+    try:  # every argument is checked before any training starts
+        out = check_save_path(args.out)
+    except ModelFileError as exc:
+        return fail(f"--out {args.out}: {exc}")
+    if args.data and Path(args.data).is_dir() and any(p.is_dir() for p in Path(args.data).iterdir()):
+        args.folder, args.data = args.data, None  # subfolders, not IDX files: a folder of images, one per class
+    if args.folder:
+        return _train_on_folder(args, out)
+    if args.size or args.channels:
+        return fail("--size, --grey and --colour go with --folder (MNIST digits are 28x28 grey).")
+    args.arch = args.arch or SHIPPED_ARCHITECTURE
+    try:
+        data = load_mnist(args.data)
+    except DataError as exc:
+        return fail(f"--data: {exc}")
+    if args.limit:
+        data = data.subset(args.limit)
+    try:
+        data.split(args.validation_split)
+    except ValueError as exc:
+        return fail(f"--validation-split: {exc}")
+    return _train_and_save(args, data, out)
+
+
+def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
+    """`train --folder`: the folder's images at the chosen size, then the usual run."""
+    from model.nets.catalogue import USUAL_SHAPES
+    from model.data.image_folder import DEFAULT_SIDE, FolderError, load_image_folder
+
+    for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.limit, "--limit"),
+                        (args.augment, "--augment"), (args.styles, "--styles")):
+        if given:
+            return fail(f"{flag} is for MNIST digits; it does not go with --folder.")
+    args.arch = args.arch or "colour_cnn"
+    side, _, channels = USUAL_SHAPES.get(args.arch, (DEFAULT_SIDE, DEFAULT_SIDE, 3))
+    print(f"Reading {args.folder}...", flush=True)
+    try:
+        data = load_image_folder(args.folder, args.size or side, args.channels or channels,
+                                 args.validation_split, args.seed)
+        data.split(args.validation_split)
+    except FolderError as exc:
+        return fail(f"--folder: {exc}")
+    except ValueError as exc:
+        return fail(f"--validation-split: {exc}")
+    if data.skipped:
+        print(f"digit-lens: {data.skipped_note()}.", file=sys.stderr)
+    return _train_and_save(args, data, out)
+
+
+def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
+    from model.nets.architectures import build
+    from model.nets.store import ModelFileError, load_model, save_model_atomic
+    from model.train.training import TrainConfig, evaluate, train
+
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                         validation_split=args.validation_split, augment=args.augment,
+                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles))
+    names = getattr(data, "class_names", None)  # a folder's classes; None for MNIST's digits
+    if args.init:
+        try:
+            model = load_model(args.init)
+        except ModelFileError as exc:
+            return fail(f"--init: {exc}")
+    else:
+        model = build(args.arch, *((data.x_train.shape[1:], len(names)) if names else ((28, 28, 1), 10)))
+    what = f"{len(data.x_train):,} images in {len(names)} classes ({', '.join(names)})" if names else \
+        f"{len(data.x_train):,} digits"
+    print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "
+          f"({model.count_params():,} parameters) on {data.source}: "
+          f"{what}, {config.validation_split:.0%} held out for validation"
+          f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
+          f"{', augmented' if config.augment else ''}.", flush=True)
+    started = time.perf_counter()
+    table = _EpochTable(config.epochs, "images/s" if names else "digits/s")
+    try:
+        result = train(model, data, config, on_batch=table.batch, on_epoch=table.epoch)
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing written.", file=sys.stderr)
+        return 130
+    if result.diverged:
+        return fail(f"{result.message} Nothing written: {out} is unchanged.")
+    if result.stopped:
+        print(result.message, file=sys.stderr)
+    info = _measured_info(model, data, evaluate)
+    try:
+        save_model_atomic(model, out, info=info)
+    except (ModelFileError, OSError) as exc:
+        return fail(f"the trained model could not be written to {out} ({exc}).")
+    print(f"Trained in {time.perf_counter() - started:.0f} s; model written to {out}.")
+    return 1 if result.stopped and not result.history else 0
+
+
+def _measured_info(model, data, evaluate) -> dict:
+    """Accuracy on the test digits (or a folder's held-out images), printed, and what the saved model keeps."""
+    names = getattr(data, "class_names", None)
+    if names is None:
+        accuracy, _ = evaluate(model, data.x_test, data.y_test)
+        print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
+        return {"test_accuracy": accuracy, "test_digits": len(data.x_test)}
+    info = {"class_names": list(names), "preprocessing": "photo", "trained_on": data.source}
+    if not len(data.x_test):
+        print("No images held out (--validation-split 0): accuracy not measured.")
+        return info
+    accuracy, _ = evaluate(model, data.x_test, data.y_test)
+    test_set = f"{len(data.x_test):,} held-out images of {Path(data.source).name}"
+    print(f"Held-out accuracy: {accuracy:.2%} on the {test_set}.")
+    return {**info, "test_accuracy": accuracy, "test_set": f"the {test_set}"}
+
+
+class _EpochTable:
+    """A Keras progress bar during each epoch (on stderr) and a table row on stdout at its end."""
+
+    HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
+
+    def __init__(self, epochs: int, unit: str = "digits/s") -> None:
+        self.epochs = epochs
+        self.unit = unit
+        self._bar = None
+        print(self.HEADER, flush=True)
+
+    def batch(self, progress) -> None:
+        from contextlib import redirect_stdout
+
+        import keras
+
+        with redirect_stdout(sys.stderr):  # the bar on stderr (a live bar when that is a terminal), the table on stdout
+            if self._bar is None or progress.batch == 1:
+                self._bar = keras.utils.Progbar(progress.batches_per_epoch, interval=0.2, unit_name="batch",
+                                                stateful_metrics=["loss", "acc", self.unit])
+            self._bar.update(progress.batch, [("loss", progress.loss), ("acc", progress.accuracy),
+                                              (self.unit, progress.samples_per_second)])
+
+    def epoch(self, result) -> None:
+        self._bar = None
+        print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
+              f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)

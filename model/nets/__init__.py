@@ -1,0 +1,1 @@
+"""Networks: the architectures Digit Lens builds, the catalogue of layer explanations, reading and saving model files."""

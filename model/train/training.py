@@ -1,0 +1,253 @@
+"""Training with Adam on MNIST or a folder of images, reporting progress as plain Python and stoppable between batches."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from model.train.augment import augment_batch
+from model.train.control import TrainingControl
+from model.data.mnist import Mnist, to_model_input
+from model.spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What the caller chooses for one run."""
+
+    epochs: int = 5
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    validation_split: float = 0.1
+    augment: bool = False
+    cosine_decay: bool = False
+    seed: int = 0
+    styles: int = 0  # handwriting-style digits (model/data/handwriting.py) mixed into the training digits
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """After each training batch: where the run is and the running means of this epoch."""
+
+    epoch: int  # 0-based
+    batch: int  # 1-based, within the epoch
+    batches_per_epoch: int
+    loss: float
+    accuracy: float
+    samples_per_second: float
+
+    @property
+    def fractional_epoch(self) -> float:
+        return self.epoch + self.batch / self.batches_per_epoch
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """One finished epoch: training and validation figures and its wall time."""
+
+    epoch: int  # 1-based, as people count
+    loss: float
+    accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+    complete: bool = True  # False for an epoch cut short by Stop or a NaN loss
+
+
+@dataclass
+class TrainResult:
+    """How a run ended: its epochs, whether it was stopped early (by request or divergence) and why."""
+
+    history: list[EpochResult] = field(default_factory=list)
+    stopped: bool = False
+    diverged: bool = False  # the loss stopped being a finite number: the weights are not worth keeping
+    message: str = ""
+
+
+class ControlCallback(keras.callbacks.Callback):
+    """Obeys a TrainingControl before each batch: waits while paused, ends training when asked to stop."""
+
+    def __init__(self, control: TrainingControl, result: TrainResult) -> None:
+        super().__init__()
+        self.control = control
+        self.result = result
+        self.paused_seconds = 0.0  # in all; ProgressCallback subtracts it from its rates
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:
+        if self.control.paused:
+            paused_at = time.perf_counter()
+            self.control.wait_while_paused()
+            self.paused_seconds += time.perf_counter() - paused_at
+        if self.control.stop_requested and not self.result.stopped:
+            self.model.stop_training = True
+            self.result.stopped = True
+            self.result.message = (f"Stopped by request during epoch {self._epoch + 1}; "
+                                   "the model keeps what it learned so far.")
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Turns Keras logs into floats and hands them to plain functions; notes where the loss diverged.
+
+    On Keras 3.6 and later, batch reports run on Keras' callback threads (`async_safe`) unless another
+    callback needs the loop (TensorBoard does), so the training loop rarely waits for them; reports that
+    arrive after a newer one are dropped.
+    """
+
+    async_safe = True
+
+    def __init__(self, batches_per_epoch: int, batch_size: int,
+                 on_batch: Callable[[BatchProgress], None] | None = None,
+                 on_epoch: Callable[[EpochResult], None] | None = None,
+                 result: TrainResult | None = None, paused_seconds: Callable[[], float] = lambda: 0.0) -> None:
+        super().__init__()
+        self.batches_per_epoch = batches_per_epoch
+        self.batch_size = batch_size
+        self.on_batch = on_batch
+        self.on_epoch = on_epoch
+        self.result = result or TrainResult()
+        self.paused_seconds = paused_seconds  # time spent paused so far, not counted in rates
+        self._lock = threading.Lock()
+        self._epoch = 0
+        self._last_reported = -1
+        self._epoch_start = 0.0
+        self._paused_before = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._epoch = epoch
+        self._last_reported = -1
+        self._epoch_start = time.perf_counter()
+        self._paused_before = self.paused_seconds()
+
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self._epoch_start - (self.paused_seconds() - self._paused_before)
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        logs = logs or {}
+        loss = float(logs.get("loss", math.nan))
+        if not math.isfinite(loss):  # TerminateOnNaN ends the run; say where and why
+            with self._lock:
+                if not self.result.diverged:
+                    self.result.stopped = self.result.diverged = True
+                    self.result.message = (f"Training diverged at epoch {self._epoch + 1}, batch {batch + 1} "
+                                           f"(the loss became {loss}); try a smaller learning rate.")
+            return
+        with self._lock:
+            if batch <= self._last_reported:
+                return
+            self._last_reported = batch
+            elapsed = self._elapsed()
+            if self.on_batch is not None:
+                self.on_batch(BatchProgress(
+                    epoch=self._epoch, batch=batch + 1, batches_per_epoch=self.batches_per_epoch,
+                    loss=loss, accuracy=float(logs.get("accuracy", math.nan)),
+                    samples_per_second=(batch + 1) * self.batch_size / max(elapsed, 1e-9)))
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        logs = logs or {}
+        result = EpochResult(
+            epoch=epoch + 1, loss=float(logs.get("loss", math.nan)),
+            accuracy=float(logs.get("accuracy", math.nan)),
+            val_loss=float(logs.get("val_loss", math.nan)),
+            val_accuracy=float(logs.get("val_accuracy", math.nan)),
+            seconds=self._elapsed(),
+            complete=self._last_reported + 1 >= self.batches_per_epoch)
+        self.result.history.append(result)
+        if self.on_epoch is not None:
+            self.on_epoch(result)
+
+
+def compile_model(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3) -> None:
+    """Adam, accuracy, and sparse categorical cross-entropy (binary cross-entropy for one sigmoid unit)."""
+    loss = "binary_crossentropy" if is_binary(model) else "sparse_categorical_crossentropy"
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"])
+
+
+def is_binary(model: keras.Model) -> bool:
+    """One output unit: two classes, label 1 when the unit says so."""
+    return tuple(model.outputs[0].shape[1:]) == (1,)
+
+
+def as_targets(labels: np.ndarray, binary: bool) -> np.ndarray:
+    """Class indices as the loss takes them: int32, or float32 (N, 1) for one sigmoid unit."""
+    return labels.astype(np.float32).reshape(-1, 1) if binary else labels.astype(np.int32)
+
+
+def training_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int,
+                     augment: bool, seed: int = 0, binary: bool = False) -> tf.data.Dataset:
+    """Shuffled, batched (and optionally augmented) tf.data pipeline of uint8 MNIST digits (N, 28, 28) or
+    pictures (N, H, W, C)."""
+    ds = tf.data.Dataset.from_tensor_slices((images, as_targets(labels, binary)))
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    ds = ds.map(lambda x, y: (tf.cast(x if images.ndim == 4 else x[..., tf.newaxis], tf.float32) / 255.0, y),
+                num_parallel_calls=tf.data.AUTOTUNE)
+    if augment:
+        ds = ds.map(lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def train(model: keras.Model, data: Mnist, config: TrainConfig,
+          on_batch: Callable[[BatchProgress], None] | None = None,
+          on_epoch: Callable[[EpochResult], None] | None = None,
+          control: TrainingControl | None = None,
+          extra_callbacks: list[keras.callbacks.Callback] | None = None) -> TrainResult:
+    """Train `model` in place on `data` (MNIST, or a model.data.image_folder.ImageFolder); progress goes to the two
+    functions as plain floats."""
+    if config.epochs < 1 or config.batch_size < 1 or not config.learning_rate > 0:
+        raise ValueError("epochs and batch size must be at least 1 and the learning rate positive")
+    keras.utils.set_random_seed(config.seed)
+    (x_train, y_train), (x_val, y_val) = data.split(config.validation_split)
+    if config.styles:
+        x_train, y_train = with_style_digits(x_train, y_train, config.styles, config.seed)
+    batches = math.ceil(len(x_train) / config.batch_size)
+    learning_rate = config.learning_rate
+    if config.cosine_decay:
+        learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, batches * config.epochs, alpha=0.02)
+    compile_model(model, learning_rate)
+    result = TrainResult()
+    controller = ControlCallback(control or TrainingControl(), result)
+    progress = ProgressCallback(batches, config.batch_size, on_batch, on_epoch, result,
+                                lambda: controller.paused_seconds)
+    binary = is_binary(model)
+    validation = (to_model_input(x_val), as_targets(y_val, binary)) if len(x_val) else None
+    model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed, binary),
+              epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
+              callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(), *(extra_callbacks or [])])
+    return result
+
+
+def with_style_digits(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits plus `count` handwriting-style digits, made now on every core."""
+    from model.data.handwriting import style_digits
+
+    styled, styled_labels = style_digits(count, seed=seed, workers=os.cpu_count() or 1)
+    return np.concatenate([images, styled]), np.concatenate([labels, styled_labels.astype(labels.dtype)])
+
+
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,
+             spec: ModelSpec | None = None) -> tuple[float, np.ndarray]:
+    """Accuracy on uint8 images and the predicted class of each (inputs 0..1, brought to `spec`'s value range;
+    one sigmoid unit read at 0.5)."""
+    inputs = to_model_input(images)
+    outputs = model.predict(inputs if spec is None else spec.to_model_values(inputs), batch_size=batch_size, verbose=0)
+    if spec is not None:
+        predicted = spec.predicted_classes(outputs)
+    else:
+        predicted = (outputs[:, 0] >= 0.5).astype(np.int64) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
+    return float((predicted == labels).mean()), predicted
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    """counts[true, predicted]."""
+    return tf.math.confusion_matrix(labels, predicted, num_classes=classes, dtype=tf.int64).numpy()

@@ -1,0 +1,80 @@
+"""The drawn-digit generator: deterministic, varied, and recognisable by the shipped model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.drawn_digits import TEMPLATES, pen_bucket, redrawn_mnist, stroke_digits, thin
+from model.nets.store import SHIPPED_MODEL
+
+
+def test_stroke_digits_are_deterministic_and_sliceable():
+    images, labels, infos = stroke_digits(12, seed=3)
+    again, labels_again, _ = stroke_digits(12, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip(images, again))
+    assert np.array_equal(labels, labels_again)
+    tail, tail_labels, _ = stroke_digits(4, seed=3, start=8)
+    assert all(np.array_equal(a, b) for a, b in zip(images[8:], tail))
+    assert list(tail_labels) == list(labels[8:])
+    other, _, _ = stroke_digits(12, seed=4)
+    assert not all(np.array_equal(a, b) for a, b in zip(images, other))
+
+
+def test_stroke_digits_labels_sizes_and_variety():
+    images, labels, infos = stroke_digits(200, seed=0)
+    assert list(labels) == [i % 10 for i in range(200)]
+    assert all(img.dtype == np.uint8 and img.ndim == 2 for img in images)
+    assert all(64 <= s <= 600 for img in images for s in img.shape)
+    assert all(img.shape == info.page for img, info in zip(images, infos))
+    assert {info.polarity for info in infos} == {"dark-on-light", "light-on-dark"}
+    assert {info.pen_bucket for info in infos} == {"hairline", "thin", "medium", "thick"}
+    pens = np.array([info.pen for info in infos])
+    assert pens.min() < 0.02 and pens.max() > 0.12
+    heights = np.array([info.digit_height / info.page[0] for info in infos])
+    assert heights.min() < 0.3 and heights.max() > 0.8
+    assert len({(info.label, info.style) for info in infos}) == sum(len(t) for t in TEMPLATES.values())
+    for img, info in zip(images[:50], infos):  # the ink really is on the side the polarity says
+        paper = np.median(img)
+        assert (img.min() < paper - 40) if info.dark_ink else (img.max() > paper + 40)
+
+
+def test_redrawn_mnist_uses_given_digits_deterministically(mnist):
+    x, y = mnist.x_test[:500], mnist.y_test[:500]
+    images, labels, infos = redrawn_mnist(x, y, 40, seed=1)
+    again, labels_again, _ = redrawn_mnist(x, y, 40, seed=1)
+    assert all(np.array_equal(a, b) for a, b in zip(images, again))
+    assert np.array_equal(labels, labels_again)
+    assert set(labels) <= set(y) and len(set(labels)) >= 8
+    assert {info.style for info in infos} == {"mnist-skeleton", "mnist-outline"}
+    assert {info.polarity for info in infos} == {"dark-on-light", "light-on-dark"}
+    assert all(64 <= s <= 600 for img in images for s in img.shape)
+    thin_pens = [info.pen for info in infos if info.style == "mnist-skeleton"]
+    assert min(thin_pens) < 0.03 and max(thin_pens) > 0.06
+
+
+def test_thin_leaves_a_one_pixel_line():
+    bar = np.zeros((30, 60), bool)
+    bar[10:19, 5:55] = True
+    skeleton = thin(bar)
+    assert skeleton.any() and (skeleton & ~bar).sum() == 0
+    assert skeleton.sum(axis=0).max() == 1  # one pixel thick across the bar
+    assert np.ptp(np.flatnonzero(skeleton.any(axis=0))) > 30  # still spans most of its length
+
+
+def test_pen_buckets():
+    assert [pen_bucket(p) for p in (0.01, 0.04, 0.08, 0.2)] == ["hairline", "thin", "medium", "thick"]
+
+
+@pytest.mark.skipif(not SHIPPED_MODEL.exists(), reason=f"no shipped model at {SHIPPED_MODEL}")
+def test_shipped_model_reads_stroke_digits():
+    from model.inspect.preprocess import preprocess
+    from model.nets.store import load_model
+
+    model = load_model()
+    images, labels, _ = stroke_digits(200, seed=11)
+    inputs = [preprocess(image).model_input for image in images]
+    assert all(x is not None for x in inputs)
+    predicted = np.argmax(model.predict(np.stack(inputs), verbose=0), axis=1)
+    accuracy = float((predicted == labels).mean())
+    assert accuracy >= 0.90, f"shipped model reads only {accuracy:.1%} of 200 stroke-rendered digits"

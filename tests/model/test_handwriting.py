@@ -1,0 +1,81 @@
+"""The handwriting-style training digits and the elastic distortion that trains on them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.drawn_digits import TEMPLATES
+from model.data.handwriting import STYLES, draw_page, style_digits, style_names, style_page
+from model.data.handwriting import _strokes as style_strokes
+from model.inspect.preprocess import preprocess
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_style_draws_a_digit_that_preprocesses_to_28x28():
+    needed = {(1, "flag"), (1, "flag-foot"), (7, "crossed"), (4, "one-stroke"), (4, "closed"),
+              (9, "hooked"), (9, "curved"), (9, "straight"), (2, "loop"), (2, "plain")}
+    assert needed <= set(style_names())
+    for label, style in style_names():
+        for seed in range(3):
+            rng = np.random.default_rng([seed, label])
+            page = draw_page(style_strokes(label, style, rng), rng)
+            assert page.dtype == np.uint8 and min(page.shape) >= 24
+            fed = preprocess(page).model_input
+            assert fed is not None, (label, style)
+            assert fed.shape == (28, 28, 1) and fed.max() == pytest.approx(1.0)
+            assert 30 < (fed > 0.5).sum() < 500, (label, style)  # a stroke, not a speck or a blot
+
+
+def test_style_digits_are_seeded_labelled_and_differ_between_seeds():
+    images, labels = style_digits(30, seed=5)
+    again, _ = style_digits(30, seed=5)
+    other, _ = style_digits(30, seed=6)
+    assert images.shape == (30, 28, 28) and images.dtype == np.uint8
+    assert list(labels) == [i % 10 for i in range(30)]
+    assert np.array_equal(images, again)
+    assert all(not np.array_equal(a, b) for a, b in zip(images, other))
+    assert all(image.max() == 255 for image in images)
+    assert np.array_equal(style_page(7, 5)[0], style_page(7, 5)[0])
+
+
+def test_pages_come_in_both_polarities_and_many_sizes():
+    pages = [style_page(i, 0)[0] for i in range(60)]
+    dark_paper = [np.median(page) < 128 for page in pages]
+    assert any(dark_paper) and not all(dark_paper)
+    sides = [max(page.shape) for page in pages]
+    assert min(sides) < 80 and max(sides) > 300
+
+
+def test_training_digits_do_not_come_from_the_evaluation_generator():
+    code = "import sys, model.data.handwriting, model.train.training; print('benchmarks.drawn_digits' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
+    assert set(STYLES) == set(TEMPLATES) == set(range(10))
+
+
+def test_elastic_distortion_keeps_shape_and_dtype_moves_ink_and_is_seeded(mnist):
+    import tensorflow as tf
+
+    from model.train.augment import elastic_distortion
+
+    batch = tf.constant(mnist.x_train[:64, ..., None].astype(np.float32) / 255.0)
+    seed = tf.constant([3, 4])
+    warped = elastic_distortion(batch, seed=seed)
+    assert warped.shape == batch.shape and warped.dtype == batch.dtype
+    assert float(tf.reduce_min(warped)) >= 0.0 and float(tf.reduce_max(warped)) <= 1.0 + 1e-6
+    changed = tf.reduce_mean(tf.abs(warped - batch), axis=[1, 2, 3]).numpy()
+    assert (changed > 0.01).all()  # every digit moved...
+    assert float(tf.reduce_sum(warped)) == pytest.approx(float(tf.reduce_sum(batch)), rel=0.1)  # ink kept overall
+    flat_warped, flat = warped.numpy().reshape(64, -1), batch.numpy().reshape(64, -1)
+    assert np.mean([np.corrcoef(a, b)[0, 1] for a, b in zip(flat_warped, flat)]) > 0.5  # still the same digits
+    assert np.array_equal(elastic_distortion(batch, seed=seed).numpy(), warped.numpy())
+    assert not np.array_equal(elastic_distortion(batch, seed=tf.constant([5, 6])).numpy(), warped.numpy())
+    assert np.allclose(elastic_distortion(batch, alpha=0.0, seed=seed).numpy(), batch.numpy(), atol=1e-6)
+    untouched = elastic_distortion(batch, probability=0.0, seed=seed)
+    assert np.allclose(untouched.numpy(), batch.numpy(), atol=1e-6)
