@@ -31,7 +31,7 @@ from drawn_digits import stroke_digit  # noqa: E402
 from model.inspect.preprocess import preprocess  # noqa: E402
 
 CONFIDENCES = np.round(np.arange(0.30, 0.96, 0.05), 2)
-MARGINS = np.round(np.arange(0.0, 0.81, 0.05), 2)
+MARGINS = np.round(np.arange(0.0, 0.96, 0.05), 2)
 
 
 def _stroke_inputs(job: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     wrong = int((probabilities.argmax(axis=1) != labels).sum())
     print(json.dumps({"model": str(args.model or SHIPPED_MODEL), "digits": len(labels), "wrong": wrong,
                       "max_right_flagged": args.max_right, "pick": pick,
-                      "frontier": [r for r in rows if r["min_margin"] in (0.0, 0.2, 0.4, 0.6)
+                      "frontier": [r for r in rows if r["min_margin"] in (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)
                                    and r["min_confidence"] in (0.5, 0.6, 0.7, 0.8, 0.9)]}, indent=1))
     return 0
 

@@ -69,14 +69,16 @@ def _zero_pointed(r: np.random.Generator) -> Strokes:
                      (0.5 + w * 0.9, 0.25), (0.58, 0.0), (0.5, 0.03 + r.uniform(0, 0.08))])]
 
 
-def _one(r: np.random.Generator, flag: bool, foot: bool) -> Strokes:
+def _one(r: np.random.Generator, flag: bool, foot: bool, straight_flag: bool = False) -> Strokes:
     top, bottom = (0.5, 0.0), (0.5 + r.uniform(-0.06, 0.06), 1.0)
     strokes = [_line(top, bottom)]
     if flag:
-        length, angle = r.uniform(0.12, 0.55), np.radians(r.uniform(25, 70))  # angle from straight down
+        length, angle = r.uniform(0.12, 0.6), np.radians(r.uniform(25, 70))  # angle from straight down
         start = (0.5 - length * np.sin(angle), length * np.cos(angle))
-        strokes = [_join(_smooth([start, ((start[0] + 0.5) / 2 + r.uniform(-0.03, 0.03),
-                                           start[1] / 2 - r.uniform(0, 0.04)), top], 10), _line(bottom))]
+        # A straight up-stroke meeting the stem at a sharp corner, or a slightly bowed one.
+        up = _line(start, top) if straight_flag else _smooth(
+            [start, ((start[0] + 0.5) / 2 + r.uniform(-0.03, 0.03), start[1] / 2 - r.uniform(0, 0.04)), top], 10)
+        strokes = [_join(up, _line(bottom))]
     if foot:
         half = r.uniform(0.12, 0.32)
         strokes.append(_line((bottom[0] - half, 1.0), (bottom[0] + half * r.uniform(0.7, 1.2), 1.0)))
@@ -194,6 +196,7 @@ def _nine(r: np.random.Generator, tail: str) -> Strokes:
 STYLES: dict[int, dict[str, Style]] = {
     0: {"oval": _zero, "pointed": _zero_pointed},
     1: {"stick": lambda r: _one(r, False, False), "flag": lambda r: _one(r, True, False),
+        "straight-flag": lambda r: _one(r, True, False, straight_flag=True),
         "flag-foot": lambda r: _one(r, True, True)},
     2: {"plain": lambda r: _two(r, False), "loop": lambda r: _two(r, True), "angular": _two_angular},
     3: {"round": lambda r: _three(r, False), "flat-top": lambda r: _three(r, True)},

@@ -12,8 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-MIN_CONFIDENCE = 0.80
-MIN_MARGIN = 0.50
+MIN_CONFIDENCE = 0.30
+MIN_MARGIN = 0.85
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from gui.common.scripting import line
 
 pytestmark = pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL}")
 ONE = line((140, 50), (140, 230))
+SEVEN = line((90, 50), (190, 50)) + line((190, 50), (120, 230))[1:]
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_clicking_a_bar_explains_that_class_and_clicking_it_again_the_prediction
 
 
 def test_switching_off_every_first_layer_map_gives_a_zero_first_layer_and_restore_all_undoes_it(ready, qtbot):
-    draw(ready, qtbot, ONE)
+    draw(ready, qtbot, SEVEN)  # a 7: with no first-layer maps the model sees no digit, and its answer must move
     original = shown_probabilities(ready)
     conv = ready.draw.inspector.stages[1]
     assert conv.kind == "Conv2D"
@@ -140,13 +141,16 @@ def test_switching_off_every_first_layer_map_gives_a_zero_first_layer_and_restor
 def test_one_map_off_changes_the_maps_after_it_and_is_marked_until_switched_on(ready, qtbot):
     draw(ready, qtbot, ONE)
     before = [np.array(layer.values) for layer in ready.draw.inspection.layers]
-    right_click_map(ready, qtbot, 2, 5)  # norm1, map 5
+    active = before[3].reshape(-1, before[3].shape[-1]).max(axis=0)  # relu1: which norm1 maps get through
+    channel, other = (int(c) for c in np.argsort(active)[::-1][:2])
+    right_click_map(ready, qtbot, 2, channel)  # a norm1 map that this drawing lights up
     after = ready.draw.inspection.layers
     assert np.array_equal(after[1].values, before[1])  # the layer before it is untouched
-    assert not after[2].values[..., 5].any() and np.array_equal(after[2].values[..., 4], before[2][..., 4])
+    assert not after[2].values[..., channel].any()
+    assert np.array_equal(after[2].values[..., other], before[2][..., other])
     assert not np.allclose(after[4].values, before[4])  # pool1 after it
-    assert ready.explain._marks[2].channels == {5}
-    right_click_map(ready, qtbot, 2, 5)
+    assert ready.explain._marks[2].channels == {channel}
+    right_click_map(ready, qtbot, 2, channel)
     assert ready.explain._marks[2].channels == set()
     np.testing.assert_allclose(ready.draw.inspection.layers[-1].values, before[-1], atol=1e-6)
 
