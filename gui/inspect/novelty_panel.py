@@ -293,5 +293,10 @@ def _index(job: Job, inspector, train_digits: int):
     except DataError:
         raise NoveltyUnavailable("No local MNIST copy: no comparison with the training digits "
                                  "(Sample offers to download it).") from None
-    return cached_index(inspector.model, mnist, train_digits, input_scale=inspector.input_scale,
+    from model.spec import VALUE_RANGES
+
+    scale, offset = VALUE_RANGES[inspector.spec.value_range]
+    if offset:
+        raise NoveltyUnavailable("This model takes pixels in -1..1; the comparison is made for 0..1 and 0..255 models.")
+    return cached_index(inspector.model, mnist, train_digits, input_scale=scale,
                         progress=lambda share: (job.check(), job.report(share)))
