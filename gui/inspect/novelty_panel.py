@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolTip, QVBoxLayout
 from gui.common.pictures import digit_icon
 from gui.worker import Job, Worker
 from model.inspect.novelty import K
+from model.spec import DIGIT_SHAPE
 
 DIGITS_ENV = "DIGIT_LENS_INDEX_DIGITS"  # training digits in the index (tests use a few thousand)
 COLUMNS = 4
@@ -234,7 +235,7 @@ class NoveltyFinder(QObject):
         if self._closed:
             return
         self._inspector, self.index, self.novelty = inspector, None, None
-        if tuple(inspector.input_shape) != (28, 28, 1):
+        if tuple(inspector.input_shape) != DIGIT_SHAPE:
             self.panel.show_message("Compared with the MNIST training digits only for models of 28x28 grey digits.")
             self.indexReady.emit()
             return
