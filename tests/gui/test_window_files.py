@@ -50,11 +50,15 @@ def test_unusable_model_file_keeps_the_current_model(ready, qtbot, tmp_path):
 
 
 def test_drawing_before_the_model_is_ready_is_classified_when_it_is(qapp, qtbot):
-    window = open_window(qapp)
+    import threading
+
+    loading = threading.Event()  # a slow start (TensorFlow importing): the worker is busy until the drawing is done
+    window = open_window(qapp, before_show=lambda window: window.worker.submit(lambda job: loading.wait(60)))
     try:
         assert not window.is_ready
         draw(window, qtbot, ONE)
-        assert prediction(window) == ""
+        assert prediction(window) == "" and not window.is_ready
+        loading.set()
         qtbot.waitUntil(lambda: prediction(window) == "1", timeout=LOAD_TIMEOUT_MS)
         window.draw.brush.setValue(33)
         window.draw.splitter.setSizes([420, 900])

@@ -16,10 +16,13 @@ LOAD_TIMEOUT_MS = 120_000
 MODEL = Path(os.environ.get("DIGIT_LENS_TEST_MODEL", SHIPPED_MODEL))
 
 
-def open_window(qapp, model_path=MODEL):
+def open_window(qapp, model_path=MODEL, before_show=None):
+    """The window, its messages recorded instead of shown; `before_show(window)` runs just before it is shown."""
     from gui.window import MainWindow
 
     window = MainWindow(model_path=model_path)
+    if before_show is not None:
+        before_show(window)
     window.messages = []
     window.show_message = lambda title, text: window.messages.append((title, text))
     window.resize(1366, 740)
