@@ -21,6 +21,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.drawn_templates, model
 
 import numpy as np
 from PIL import Image
