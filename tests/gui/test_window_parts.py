@@ -67,3 +67,10 @@ def test_map_source_follows_channels_back_to_their_convolution():
     assert map_source(stages, 0, size) is None
     assert map_source(stages, 5, size) is None
     assert not map_source(stages, 1, lambda name: (5, 5)).sees_input  # not a 3x3 'valid' window then
+
+
+def test_the_window_is_importable_from_the_package_as_scripts_expect():
+    import gui
+    from gui.window import MainWindow
+
+    assert gui.MainWindow is MainWindow
