@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from model.inspect.inspection import Inspection, LayerOutput, Stage
+from model.inspect.inspection import Inspection, Stage, run_stages
 from model.spec import ModelSpec, spec_for
 
 
@@ -93,11 +93,7 @@ class ChannelSwitch:
 
     def inspect(self, model_input: np.ndarray) -> Inspection:
         """Like Inspector.inspect, with the switched-off maps zero (needs `stages`)."""
-        image = self.spec.to_model_values(np.asarray(model_input, dtype=np.float32).reshape(self.input_shape))
-        final, *outputs = self._run(tf.constant(image.reshape((1, *self._fed_shape))))
-        layers = [LayerOutput(self.stages[0], image)]
-        layers += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(self.stages[1:], outputs)]
-        return Inspection(layers, self.spec.probabilities(final.numpy()[0]), self.spec.class_names)
+        return run_stages(self._run, self.spec, self.stages, self._fed_shape, model_input)
 
     def _check(self, layer_name: str) -> None:
         if layer_name not in self.keep:

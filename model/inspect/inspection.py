@@ -113,11 +113,7 @@ class Inspector:
 
     def inspect(self, model_input: np.ndarray) -> Inspection:
         """All stages for one preprocessed image of shape `input_shape` (values 0..1, brought to the model's range)."""
-        image = self.spec.to_model_values(np.asarray(model_input, dtype=np.float32).reshape(self.input_shape))
-        final, *outputs = self._run(tf.constant(image.reshape((1, *self._fed_shape))))
-        layer_outputs = [LayerOutput(self.stages[0], image)]
-        layer_outputs += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(self.stages[1:], outputs)]
-        return Inspection(layer_outputs, self.spec.probabilities(final.numpy()[0]), self.spec.class_names)
+        return run_stages(self._run, self.spec, self.stages, self._fed_shape, model_input)
 
     def classify(self, image) -> tuple[Preprocessed, Inspection | None]:
         """Preprocess then inspect; the inspection is None when nothing is drawn."""
@@ -135,6 +131,15 @@ class Inspector:
 
     def _input_stage(self) -> Stage:
         return Stage("input", "InputLayer", self.input_shape, self.input_shape, self.spec.describe_input(), 0)
+
+
+def run_stages(run, spec, stages: list[Stage], fed_shape: tuple[int, ...], model_input: np.ndarray) -> Inspection:
+    """Run a compiled all-stage function (`run`: the model's output, then each stage's) on one 0..1 image."""
+    image = spec.to_model_values(np.asarray(model_input, dtype=np.float32).reshape(spec.input_shape))
+    final, *outputs = run(tf.constant(image.reshape((1, *fed_shape))))
+    layers = [LayerOutput(stages[0], image)]
+    layers += [LayerOutput(stage, out.numpy()[0]) for stage, out in zip(stages[1:], outputs)]
+    return Inspection(layers, spec.probabilities(final.numpy()[0]), spec.class_names)
 
 
 def input_patch(model_input: np.ndarray, row: int, col: int, size: int) -> np.ndarray:
