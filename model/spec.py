@@ -124,14 +124,35 @@ class ModelSpec:
                 "preprocessing": self.preprocessing, "output": self.output}
 
 
+@dataclass(frozen=True)
+class Outline:
+    """What the spec reads of a model: its name, input and output shapes (no batch axis), and its first and last
+    layers as (Keras class name, configuration). From a keras.Model (`outline_of`) or a file's configuration."""
+
+    name: str
+    inputs: tuple[tuple, ...]
+    output_shape: tuple
+    first: tuple[str, dict]
+    last: tuple[str, dict]
+
+
+def outline_of(model) -> Outline:
+    """The outline of a loaded keras.Model."""
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"] or [None]
+    return Outline(model.name, tuple(tuple(tensor.shape[1:]) for tensor in model.inputs), tuple(model.outputs[0].shape[1:]),
+                   _described(layers[0]), _described(layers[-1]))
+
+
 def spec_for(model, info: dict | None = None, model_path: str | os.PathLike | None = None,
              labels: str | os.PathLike | None = None, preprocessing: str | None = None) -> ModelSpec:
-    """The spec of a Keras image classifier. Class names: `labels` (a file the user named) when given, else the
-    names stored in the file by Digit Lens, else a labels.txt beside `model_path`, else 0..N-1. Preprocessing:
-    `preprocessing` when given, else what was stored, else digit for 28x28x1 models and photo for others."""
+    """The spec of a Keras image classifier (a keras.Model or its `Outline`). Class names: `labels` (a file the
+    user named) when given, else the names stored in the file by Digit Lens, else a labels.txt beside `model_path`,
+    else 0..N-1. Preprocessing: `preprocessing` when given, else what was stored, else digit for 28x28x1 models and
+    photo for others."""
+    outline = model if isinstance(model, Outline) else outline_of(model)
     info = info or {}
-    height, width, channels = _input_shape(model)
-    units, output = _output_kind(model)
+    height, width, channels = _input_shape(outline.inputs)
+    units, output = _output_kind(outline)
     output = info.get("output", output) if info.get("output") in OUTPUTS else output
     classes = 2 if output in ("sigmoid", "logit") else units
     names = _class_names(classes, info, model_path, labels)
@@ -139,14 +160,26 @@ def spec_for(model, info: dict | None = None, model_path: str | os.PathLike | No
         stored = info.get("preprocessing")
         preprocessing = stored if stored in PREPROCESSING else "digit" if (height, width, channels) == DIGIT_SHAPE else "photo"
     stored_range = info.get("value_range")
-    value_range = stored_range if stored_range in VALUE_RANGES else _value_range(model)
+    value_range = stored_range if stored_range in VALUE_RANGES else _value_range(outline)
     return ModelSpec(height, width, channels, tuple(names), value_range, preprocessing, output)
 
 
-def _input_shape(model) -> tuple[int, int, int]:
-    if len(model.inputs) != 1:
-        raise UnusableModelError(f"the model has {len(model.inputs)} inputs; Digit Lens needs exactly one image input.")
-    shape = tuple(model.inputs[0].shape[1:])
+def layer_config(layer) -> dict:
+    """A Keras layer's configuration ({} for a layer that cannot give one)."""
+    try:
+        return layer.get_config()
+    except (NotImplementedError, TypeError, ValueError, AttributeError):
+        return {}
+
+
+def _described(layer) -> tuple[str, dict]:
+    return ("", {}) if layer is None else (type(layer).__name__, layer_config(layer))
+
+
+def _input_shape(inputs: tuple[tuple, ...]) -> tuple[int, int, int]:
+    if len(inputs) != 1:
+        raise UnusableModelError(f"the model has {len(inputs)} inputs; Digit Lens needs exactly one image input.")
+    shape = tuple(inputs[0])
     if len(shape) == 2:
         shape = (*shape, 1)
     if len(shape) != 3 or any(s is None for s in shape):
@@ -155,17 +188,15 @@ def _input_shape(model) -> tuple[int, int, int]:
     return int(shape[0]), int(shape[1]), int(shape[2])
 
 
-def _output_kind(model) -> tuple[int, str]:
+def _output_kind(outline: Outline) -> tuple[int, str]:
     """The number of output units and how to read them."""
-    shape = tuple(model.outputs[0].shape[1:])
+    shape = outline.output_shape
     if len(shape) != 1 or not shape[0]:
         raise UnusableModelError(f"the model outputs shape {shape}; Digit Lens needs one vector of class scores "
                                  "(or a single sigmoid unit).")
     units = int(shape[0])
-    last = model.layers[-1]
-    activation = getattr(getattr(last, "activation", None), "__name__", "linear")
-    if type(last).__name__ == "Softmax":
-        activation = "softmax"
+    kind, config = outline.last
+    activation = "softmax" if kind == "Softmax" else config.get("activation", "linear")
     if units == 1:
         return 1, "sigmoid" if activation == "sigmoid" else "logit"
     return units, "softmax" if activation == "softmax" else "logits"
@@ -183,12 +214,12 @@ def _class_names(classes: int, info: dict, model_path, labels) -> list[str]:
     return [str(i) for i in range(classes)]
 
 
-def _value_range(model) -> str:
+def _value_range(outline: Outline) -> str:
     """0..255 when the model rescales pixels itself (a leading Rescaling of about 1/255 or 1/127.5), -1..1 for
     Keras' MobileNet models (they take what `mobilenet.preprocess_input` gives), else 0..1."""
-    first = next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
-    if type(first).__name__ == "Rescaling" and np.all(np.asarray(first.scale, dtype=np.float64) <= 1 / 100):
+    kind, config = outline.first
+    if kind == "Rescaling" and np.all(np.asarray(config.get("scale", 1.0), dtype=np.float64) <= 1 / 100):
         return "0..255"
-    if model.name.lower().startswith("mobilenet"):
+    if outline.name.lower().startswith("mobilenet"):
         return "-1..1"
     return "0..1"

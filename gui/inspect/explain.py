@@ -49,7 +49,7 @@ class Explainer(QObject):
         toolbar.insertWidget(2, self.restore_button)
         draw.pipeline.per_map.setToolTip(draw.pipeline.per_map.toolTip() + " Right-click a map to switch it off.")
         self.restore_button.clicked.connect(self.restore_all)
-        self.controls.method.currentIndexChanged.connect(self.update)
+        self.controls.method.currentIndexChanged.connect(lambda _index: self.update())
         chart.scene().sigMouseClicked.connect(self._chart_clicked)
         draw.pipeline.mapRightClicked.connect(self.toggle_map)
         draw.viewUpdated.connect(self.update)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from gui.common.live_text import LiveText
 from gui.common.pictures import digit_icon
 from gui.worker import Job, Worker
 from model.inspect.novelty import K
@@ -20,34 +21,7 @@ ICON = 30
 LEVEL_COLOURS = {"typical": "#2e7d32", "unusual": "#b26a00", "unlike": "#c62828"}
 
 # The verdict, the bar and the thumbnails are painted by small widgets of fixed height that only repaint when they
-# change: a label or button whose text changes asks every layout up to the window to run again, once per stroke.
-
-
-class Verdict(QWidget):
-    """Up to three lines of text, bold and coloured for a score, plain for a message."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="noveltyVerdict")
-        self.setFixedHeight(3 * self.fontMetrics().lineSpacing() + 2)
-        self._text, self._colour = "", None
-
-    def text(self) -> str:
-        return self._text
-
-    def set_text(self, text: str, colour: QColor | None = None) -> None:
-        if (text, colour) != (self._text, self._colour):
-            self._text, self._colour = text, colour
-            self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        font = painter.font()
-        font.setBold(self._colour is not None)
-        painter.setFont(font)
-        painter.setPen(self._colour or self.palette().windowText().color())
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                         self._text)
-        painter.end()
+# change (see gui/common/live_text.py).
 
 
 class Meter(QWidget):
@@ -156,7 +130,7 @@ class NoveltyPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel("<b>How unlike the training digits?</b>")
-        self.verdict = Verdict()
+        self.verdict = LiveText(lines=3, objectName="noveltyVerdict")
         self.meter = Meter()
         self.detail = QLabel(objectName="noveltyDetail")
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)

@@ -6,9 +6,10 @@ from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from gui.common.live_text import LiveText
 from gui.common.panels import BAR_BRUSH, cache_axes
 from gui.common.plotting import pg
 from model.inspect.verdict import verdict
@@ -28,9 +29,7 @@ class OutputPanel(QFrame):
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: gray")
-        self.prediction = QLabel()
-        self.prediction.setObjectName("prediction")
-        self.prediction.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.prediction = LiveText(lines=2, align=Qt.AlignmentFlag.AlignCenter, objectName="prediction")
         font = QFont(self.font())
         font.setPointSize(64)
         font.setBold(True)
@@ -38,12 +37,7 @@ class OutputPanel(QFrame):
         self._sure_font = font
         self._unsure_font = QFont(font)
         self._unsure_font.setPointSize(26)  # "7, or maybe 2" fits the panel
-        self._unsure_shown = False
-        self.prediction.setWordWrap(True)
-        self.prediction.setMinimumHeight(110)
-        self.confidence = QLabel()
-        self.confidence.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.confidence.setWordWrap(True)
+        self.confidence = LiveText(lines=2, align=Qt.AlignmentFlag.AlignHCenter, objectName="confidence")
         self.chart = pg.PlotWidget(background=None)
         self.chart.setObjectName("probabilities")
         self.chart.setMinimumHeight(200)
@@ -73,7 +67,9 @@ class OutputPanel(QFrame):
         names_fit = max(map(len, self.names)) <= 2
         self._sure_font.setPointSize(64 if names_fit else 28)  # a digit large; a name still fits
         self._unsure_font.setPointSize(26 if names_fit else 18)
-        self.prediction.setFont(self._unsure_font if self._unsure_shown else self._sure_font)
+        self.prediction.setFont(self._sure_font)
+        lines = max(QFontMetrics(self._sure_font).lineSpacing(), 2 * QFontMetrics(self._unsure_font).lineSpacing())
+        self.prediction.setFixedHeight(lines + 4)  # a digit, or "7, or maybe 2" on up to two lines
         self.clear()
 
     def show_probabilities(self, probabilities: np.ndarray) -> None:
@@ -83,19 +79,16 @@ class OutputPanel(QFrame):
         brushes[top] = TOP_BRUSH
         self.bars.setOpts(height=probabilities, brushes=brushes)
         answer = verdict(probabilities, self.names)
-        self.prediction.setText(answer.text)
-        if answer.unsure != self._unsure_shown:
-            self._unsure_shown = answer.unsure
-            self.prediction.setFont(self._unsure_font if answer.unsure else self._sure_font)
-        self.confidence.setText(f"unsure: {answer.names[answer.top]} at {answer.confidence:.1%}, "
+        self.prediction.set_text(answer.text, font=self._unsure_font if answer.unsure else None)
+        self.confidence.set_text(f"unsure: {answer.names[answer.top]} at {answer.confidence:.1%}, "
                                 f"{answer.names[answer.runner_up]} at "
                                 f"{answer.runner_up_confidence:.1%}" if answer.unsure else f"{answer.confidence:.1%} confident")
 
     def clear(self, message: str = "") -> None:
         """No prediction: empty bars and the message instead of a digit."""
         self.bars.setOpts(x=np.arange(self.classes), height=np.zeros(self.classes), brushes=[BAR_BRUSH] * self.classes)
-        self.prediction.setText("")
-        self.confidence.setText(message)
+        self.prediction.set_text("")
+        self.confidence.set_text(message)
 
 
 def _tick(name: str, longest: int = 10) -> str:

@@ -45,7 +45,8 @@ class ChannelSwitch:
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
         multi = keras.Model(self.graph.inputs, [self.graph.outputs[0], *[self.outputs[layer.name] for layer in layers]])
         signature = [tf.TensorSpec((1, *self._fed_shape), tf.float32)]
-        self._run = tf.function(lambda x: multi([x], training=False), input_signature=signature).get_concrete_function()
+        compiled = tf.function(lambda x: multi([x], training=False), input_signature=signature).get_concrete_function()
+        self._run = lambda batch: [out.numpy() for out in compiled(tf.constant(batch))]
 
     def _call(self, layer: keras.layers.Layer, *args, **kwargs):
         """Call `layer` as the original graph does, then mask its output if it is a stack of maps."""
