@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -35,10 +34,7 @@ def run_app(model_path: str | Path | None = None) -> int:
     window = MainWindow(model_path=model_path)
     if os.environ.get(TIMINGS_VAR):
         _report_startup(window)
-    window.show()
-    # TensorFlow and Keras take seconds to import: the window's TensorFlow worker starts on them now, while
-    # the window paints, so the model load queued after the first paint finds them ready.
-    window.worker.submit(lambda job: importlib.import_module("model.inspect.inspection"))
+    window.show()  # after its first paint the model file is read in numpy, then TensorFlow imported (seconds)
     code = app.exec()
     if any(worker.isRunning() for worker in window.findChildren(Worker)):
         # A step that cannot be interrupted outlasted the close's wait: leave without destroying its thread.
@@ -62,7 +58,8 @@ def _report_startup(window) -> None:
     def classified() -> None:
         if window.draw.inspection is not None and "first_prediction" not in times:
             times["first_prediction"] = time.time()
-            print(json.dumps({**times, "digit": window.draw.inspection.digit}), flush=True)
+            print(json.dumps({**times, "digit": window.draw.inspection.digit, "by": window.draw.inspector.name,
+                              "tensorflow_imported": "tensorflow" in sys.modules}), flush=True)
             window.close()
 
     window.firstPainted.connect(painted)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from PySide6.QtCore import QObject, Signal
 
 from gui.worker import Job, Worker
@@ -15,6 +17,7 @@ class ModelLoader(QObject):
     """Loads models (the newest request wins) and finds local MNIST test digits; never touches the network."""
 
     loaded = Signal(int, object)  # request, Inspector
+    previewed = Signal(int, object)  # request, PreviewInspector: the file's model in numpy, before TensorFlow is up
     failed = Signal(int, str)  # request, message
     measured = Signal(int, float)  # request, test accuracy (NaN when it cannot be measured)
     testSet = Signal(object, object, str)  # images, labels, source (None, None, why not)
@@ -27,15 +30,32 @@ class ModelLoader(QObject):
         self._jobs: list[Job] = []  # the newest request's load and measurement
         self.test_set: tuple | None = None  # (images, labels) once found
 
-    def load(self, source, info: dict | None = None, labels: str | None = None, preprocessing: str | None = None) -> int:
+    def load(self, source, info: dict | None = None, labels: str | None = None, preprocessing: str | None = None,
+             preview: bool = False) -> int:
         """Start loading `source` (path, None = shipped model, or keras.Model) with what its file says of it
-        (`info`), a labels file and a preprocessing kind the user chose; returns the request id."""
+        (`info`), a labels file and a preprocessing kind the user chose; returns the request id. With `preview`,
+        a .keras file is first read and run in numpy without TensorFlow (`previewed`), when it can be."""
         for job in self._jobs:
             job.cancel()
         self._requests += 1
         request = self._requests
-        self._jobs = [self._worker.submit(lambda job: _open(source, info, labels, preprocessing), lambda inspector: self._loaded(request, inspector),
-                                          lambda message: self.failed.emit(request, message))]
+        self._jobs = []
+
+        def open_keras_model(*_) -> None:
+            self._jobs.append(self._worker.submit(lambda job: _open(source, info, labels, preprocessing),
+                                                  lambda inspector: self._loaded(request, inspector),
+                                                  lambda message: self.failed.emit(request, message)))
+
+        def previewed(inspector) -> None:
+            if inspector is not None:
+                self.previewed.emit(request, inspector)  # shown (slots run now, on this thread) before
+            open_keras_model()  # TensorFlow's import starts: it would slow the first prediction down
+
+        if preview and (source is None or isinstance(source, str)):
+            self._jobs.append(self._worker.submit(lambda job: _preview(source, info, labels, preprocessing), previewed,
+                                                  open_keras_model))
+        else:
+            open_keras_model()
         return request
 
     def find_test_set(self) -> None:
@@ -69,6 +89,18 @@ class ModelLoader(QObject):
         self._jobs.append(self._worker.submit(lambda job: _accuracy(job, inspector, images, labels),
                                               lambda accuracy: self.measured.emit(request, accuracy),
                                               lambda message: self.measured.emit(request, math.nan)))
+
+
+def _preview(source, info: dict | None, labels: str | None, preprocessing: str | None):
+    from model.inspect.preview import open_preview
+    from model.nets.store import SHIPPED_MODEL
+
+    inspector = open_preview(source or SHIPPED_MODEL, info, labels, preprocessing)
+    if inspector is not None:
+        # Import preprocessing (and scipy) here: the GUI thread importing them while this thread imports
+        # TensorFlow next would wait on the modules both need.
+        inspector.preprocess(np.zeros((2, 2), np.uint8))
+    return inspector
 
 
 def _open(source, info: dict | None, labels: str | None, preprocessing: str | None):

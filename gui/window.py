@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.draw, "Draw && Inspect")
         self.tabs.addTab(QLabel("Loading…"), "Train")
         self.tabs.addTab(QLabel("Loading…"), "Kernels")
+        self.tabs.currentChanged.connect(self._tab_opened)
         self.setCentralWidget(self.tabs)
         self.model_info = QLabel("Loading model…")
         self.measure_button = QPushButton("Measure accuracy", objectName="measureAccuracy", visible=False, flat=True)
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.explain = Explainer(self.draw, self.worker, self)  # where it looks; maps switched off
         self.loader = ModelLoader(self.worker, self)
         self.loader.loaded.connect(self._loaded)
+        self.loader.previewed.connect(self._previewed)
         self.loader.failed.connect(self._failed)
         self.loader.measured.connect(self._measured)
         self.samples = SampleDigits(self)  # Sample: MNIST test digits, downloaded only when the user agrees
@@ -79,8 +81,8 @@ class MainWindow(QMainWindow):
 
     @property
     def is_ready(self) -> bool:
-        """A model is loaded and the drawing is classified."""
-        return self.draw.inspector is not None
+        """A Keras model is loaded and the drawing is classified (not only previewed in numpy)."""
+        return self.draw.inspector is not None and not self.draw.inspector.preview
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -94,13 +96,17 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        """Start loading the model, then build the Train and Kernels tabs: the window is already on screen."""
+        """Start loading the model: the window is already on screen."""
         if self._request == 0:
             from model.nets.store import read_info
 
             self._pending_info = read_info(self._model_path)
-            self._request = self.loader.load(self._model_path, self._pending_info)
+            self._request = self.loader.load(self._model_path, self._pending_info, preview=True)
             self.loader.find_test_set()
+
+    def build_tabs(self) -> None:
+        """Build the Train and Kernels tabs (their imports take a second): once the first model is shown, or when
+        one of them is opened before that."""
         if self.train is not None:
             return
         from gui.kernels.tab import KernelsTab
@@ -117,6 +123,11 @@ class MainWindow(QMainWindow):
             lambda: self.kernels.set_image(self.canvas.pixels(), "The drawing on the Draw & Inspect canvas"))
         self.samples.serve(self.kernels.sample_button, lambda image, caption: self.kernels.set_image(image, caption))
         self._replace_placeholder(2, self.kernels, "Kernels")
+
+    def _tab_opened(self, index: int) -> None:
+        if index and self.train is None:  # a placeholder opened before the first model came
+            self.build_tabs()
+            self.tabs.setCurrentIndex(index)
 
     def _replace_placeholder(self, index: int, tab: QWidget, title: str) -> None:
         placeholder = self.tabs.widget(index)
@@ -140,10 +151,18 @@ class MainWindow(QMainWindow):
         self._pending_info = dict(info or {})
         self._request = self.loader.load(model, self._pending_info)
 
+    def _previewed(self, request: int, inspector) -> None:
+        """The model file read in numpy while TensorFlow starts: drawing works now, the rest follows."""
+        if request == self._request and self.draw.inspector is None:
+            self.draw.set_inspector(inspector)
+            self.model_info.setText(f"{inspector.name} · {inspector.parameter_count:,} parameters · TensorFlow starting…")
+            QTimer.singleShot(0, self.build_tabs)  # after the first prediction is on screen
+
     def _loaded(self, request: int, inspector) -> None:
         if request != self._request:
             return
         self.statusBar().clearMessage()
+        self.build_tabs()
         self._model_info = self._pending_info
         self._accuracy = float(self._model_info.get("test_accuracy", math.nan))
         self.draw.set_inspector(inspector)
@@ -154,6 +173,7 @@ class MainWindow(QMainWindow):
     def _failed(self, request: int, message: str) -> None:
         if request != self._request:
             return
+        self.build_tabs()
         self.statusBar().clearMessage()
         if self.is_ready:
             self.show_message("Model not opened", f"This model cannot be used: {message}\n\n"

@@ -209,6 +209,9 @@ class NoveltyFinder(QObject):
         if self._closed:
             return
         self._inspector, self.index, self.novelty = inspector, None, None
+        if inspector.model is None:  # a preview: the Keras model follows once TensorFlow is up
+            self.panel.show_message("Compared with the training digits once TensorFlow is ready…")
+            return
         if tuple(inspector.input_shape) != DIGIT_SHAPE:
             self.panel.show_message("Compared with the MNIST training digits only for models of 28x28 grey digits.")
             self.indexReady.emit()

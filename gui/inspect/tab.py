@@ -99,9 +99,10 @@ class DrawInspectTab(QWidget):
 
     def set_inspector(self, inspector) -> None:
         """Show `inspector`'s model: rebuild the pipeline and classify what is drawn."""
-        self.inspector = inspector
+        previous, self.inspector = self.inspector, inspector
         self.switch = None
-        self.pipeline.set_stages(inspector.name, inspector.stages, inspector.spec.class_names)
+        if not (previous is not None and previous.preview and (previous.stages, previous.spec) == (inspector.stages, inspector.spec)):
+            self.pipeline.set_stages(inspector.name, inspector.stages, inspector.spec.class_names)  # not for the same model
         self.input_panel.set_spec(inspector.spec)
         self.preprocessing.setCurrentIndex(self.preprocessing.findData(inspector.spec.preprocessing))
         if self.picture is not None and not self.canvas.is_blank:

@@ -159,11 +159,12 @@ class StagedModel:
 
     def preprocess(self, image) -> Preprocessed:
         """The spec's preprocessing (digit or photo) to this model's input shape."""
-        from model.inspect.photo import prepare_photo
+        if self.spec.preprocessing == "photo":
+            from model.inspect.photo import prepare_photo  # TensorFlow's resize
+
+            return prepare_photo(image, self.input_shape)
         from model.inspect.preprocess import preprocess  # scipy: imported with the first drawing
 
-        if self.spec.preprocessing == "photo":
-            return prepare_photo(image, self.input_shape)
         return preprocess(image, self.input_shape)
 
     def inspect(self, model_input: np.ndarray) -> Inspection:

@@ -162,7 +162,7 @@ def test_many_qt_calls_do_not_abort_the_interpreter():
     assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
 
 
-def test_main_py_opens_the_window_and_classifies_a_first_digit(tmp_path):
+def test_main_py_opens_the_window_and_classifies_a_first_digit_before_tensorflow_is_imported(tmp_path):
     import json
     import subprocess
     import sys
@@ -174,8 +174,9 @@ def test_main_py_opens_the_window_and_classifies_a_first_digit(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
-    assert report["digit"] == 1
+    assert report["digit"] == 1 and report["by"] == "cnn_lens"
     assert report["shown"] < report["first_prediction"]
+    assert not report["tensorflow_imported"]  # the model file was read and run in numpy while TensorFlow waited
 
 
 def test_a_huge_image_is_refused_at_once_and_a_huge_jpeg_is_read_small(ready, qtbot, tmp_path):
