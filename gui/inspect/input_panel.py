@@ -4,13 +4,15 @@ steps (or, on request, the input's three channels)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common.plotting import on_hover, pg
 
 THUMBNAILS = 4  # the preprocessing steps after the first (the ink: the canvas itself)
 THUMBNAIL_PIXELS = 72  # a step's image is thinned to about this many pixels a side: thumbnails are small
+THUMBNAIL_SIDE = 56  # pixels on screen
 
 
 class InputPanel(QFrame):
@@ -32,22 +34,13 @@ class InputPanel(QFrame):
         layout.addLayout(header)
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(None)
-        self.view.setMinimumHeight(230)
-        self.box = self.view.addViewBox(row=0, col=0, colspan=THUMBNAILS, lockAspect=True, invertY=True,
-                                        enableMouse=False)
+        self.view.setMinimumHeight(170)
+        self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.image = pg.ImageItem(levels=(0, 1))
         self.box.addItem(self.image)
-        self.view.ci.layout.setRowStretchFactor(0, 5)
-        self.steps: list[tuple[pg.ImageItem, pg.LabelItem]] = []
-        for column in range(THUMBNAILS):
-            box = self.view.addViewBox(row=1, col=column, lockAspect=True, invertY=True, enableMouse=False)
-            box.setRange(QRectF(0, 0, 1, 1), padding=0.02)  # fixed: each image is fitted into the unit square
-            thumbnail = pg.ImageItem(levels=(0, 1))
-            box.addItem(thumbnail)
-            caption = pg.LabelItem("", size="7pt", color="#888")
-            self.view.addItem(caption, row=2, col=column)
-            self.steps.append((thumbnail, caption))
-        layout.addWidget(self.view)
+        layout.addWidget(self.view, 1)
+        self.strip = StepStrip(THUMBNAILS)
+        layout.addWidget(self.strip)
         self.readout = QLabel(" ")
         self.readout.setStyleSheet("color: gray")
         layout.addWidget(self.readout)
@@ -77,16 +70,7 @@ class InputPanel(QFrame):
             self.image.setImage(self._input, autoLevels=False, levels=(0, 1))
         if self.channels.isChecked() and self._input is not None and self._input.ndim == 3:
             shown = [(self._input[..., i], name) for i, name in enumerate(("red", "green", "blue"))]
-        for i, (thumbnail, caption) in enumerate(self.steps):
-            image, name = shown[i] if i < len(shown) else (None, "")
-            if image is None:
-                thumbnail.clear()
-            else:
-                step = max(1, max(image.shape[:2]) // THUMBNAIL_PIXELS)
-                thumbnail.setImage(image[::step, ::step], autoLevels=False, levels=(0, 1))
-                thumbnail.setRect(_fitted(*image.shape[:2]))
-            if caption.text != name:
-                caption.setText(name)
+        self.strip.set_steps(shown)
 
     def clear(self) -> None:
         self.show_input(None, [])
@@ -103,7 +87,53 @@ class InputPanel(QFrame):
         self.readout.setText(f"row {row}, col {column}: {text}")
 
 
-def _fitted(height: int, width: int) -> QRectF:
-    """A height x width image's place in the unit square: as large as fits, centred."""
-    scale = 1.0 / max(height, width)
-    return QRectF((1 - width * scale) / 2, (1 - height * scale) / 2, width * scale, height * scale)
+class StepStrip(QWidget):
+    """Small pictures of the preprocessing steps with their names, painted by one widget of fixed height: a row of
+    plot views cost half a millisecond a stroke to paint, this a twentieth of that."""
+
+    def __init__(self, count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="preprocessingSteps")
+        self._caption_height = self.fontMetrics().height()
+        self.setFixedHeight(THUMBNAIL_SIDE + self._caption_height + 6)
+        self._count = count
+        self._pictures: list[tuple[QImage, np.ndarray] | None] = [None] * count  # each image with its pixels
+        self._captions = [""] * count
+
+    def captions(self) -> list[str]:
+        return list(self._captions)
+
+    def set_steps(self, shown: list[tuple[np.ndarray, str]]) -> None:
+        """Up to `count` (image 0..1 grey or RGB, name) pairs; the rest of the strip empty."""
+        for i in range(self._count):
+            image, name = shown[i] if i < len(shown) else (None, "")
+            self._pictures[i] = None if image is None else _picture(image)
+            self._captions[i] = name
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        width = self.width() / self._count
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        painter.setFont(font)
+        painter.setPen(QColor("#888"))
+        for i, (picture, caption) in enumerate(zip(self._pictures, self._captions)):
+            left = i * width
+            if picture is not None:
+                image = picture[0]
+                scale = min(THUMBNAIL_SIDE, width - 4) / max(image.width(), image.height())
+                size = QSizeF(image.width() * scale, image.height() * scale)
+                corner = QPointF(left + (width - size.width()) / 2, 2 + (THUMBNAIL_SIDE - size.height()) / 2)
+                painter.drawImage(QRectF(corner, size), image)  # nearest pixels, as the views draw them
+            painter.drawText(QRectF(left, THUMBNAIL_SIDE + 4, width, self._caption_height),
+                             Qt.AlignmentFlag.AlignCenter, caption)
+        painter.end()
+
+
+def _picture(image: np.ndarray) -> tuple[QImage, np.ndarray]:
+    """A 0..1 grey or RGB image thinned to about THUMBNAIL_PIXELS a side, as a QImage (with the pixels it reads)."""
+    step = max(1, max(image.shape[:2]) // THUMBNAIL_PIXELS)
+    pixels = np.ascontiguousarray(np.clip(image[::step, ::step], 0, 1) * 255, dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    form = QImage.Format.Format_RGB888 if pixels.ndim == 3 else QImage.Format.Format_Grayscale8
+    return QImage(pixels.data, width, height, pixels.strides[0], form), pixels

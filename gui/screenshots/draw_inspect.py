@@ -38,6 +38,9 @@ def main(argv: list[str], prepare: Callable | None = None) -> int:
     stroke(canvas, scaled(line((80, 70), (200, 70)), canvas))
     stroke(canvas, scaled(line((200, 70), (120, 225), 30), canvas))
     wait_until(lambda: window.draw.inspection is not None and "measuring" not in window.model_info.text())
+    # The overlay and the nearest training digits: built (or read from the cache) in the background.
+    wait_until(lambda: window.explain.attributor is not None, 120)
+    wait_until(lambda: "Indexing" not in window.pipeline.novelty.verdict.text(), 600)
     if prepare is not None:
         prepare(window)
     for _ in range(20):

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from model.data.mnist import Mnist, to_model_input
+from model.inspect.blas import one_blas_thread
 
 CACHE_ENV = "DIGIT_LENS_CACHE"  # where indexes are kept (a test points it at a temporary folder)
 TRAIN_DIGITS = 20_000  # training digits in an index: 10 MB of float32 for a 128-wide layer, a lookup well under 1 ms
@@ -73,7 +74,9 @@ class NoveltyIndex:
     def lookup(self, embedding: np.ndarray) -> Novelty:
         """The score, percentile and nearest training digits of one input's embedding."""
         query = unit_rows(np.reshape(embedding, (1, -1)))[0]
-        squared = self.squared_norms - 2.0 * (self.embeddings @ query) + float(query @ query)
+        with one_blas_thread():
+            products = self.embeddings @ query
+        squared = self.squared_norms - 2.0 * products + float(query @ query)
         count = min(max(K, NEIGHBOURS), len(squared))
         nearest = np.argpartition(squared, count - 1)[:count]
         nearest = nearest[np.argsort(squared[nearest])]

@@ -18,12 +18,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from threadpoolctl import ThreadpoolController
+
+from model.inspect.blas import one_blas_thread
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda x: x,
@@ -92,7 +92,7 @@ class NumpyForward:
         """Each layer's output (without a batch axis) for one image of `input_shape`, in the model's value range."""
         x = np.asarray(image, np.float32).reshape(self.input_shape)
         outputs = []
-        with _one_blas_thread():
+        with one_blas_thread():
             for step in self._steps:
                 x = step(x)
                 outputs.append(x)
@@ -100,16 +100,6 @@ class NumpyForward:
 
     def output_shapes(self) -> list[tuple[int, ...]]:
         return [out.shape for out in self.forward(np.zeros(self.input_shape, np.float32))]
-
-
-@cache
-def _blas() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    """Products this small are fastest on one thread; a second one mostly waits, and much longer on a busy machine."""
-    return _blas().limit(limits=1, user_api="blas")
 
 
 # ---- reading the chain from a configuration ---------------------------------------------------------

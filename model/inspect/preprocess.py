@@ -132,13 +132,18 @@ def _ink(grey: np.ndarray) -> np.ndarray:
     """How much ink each pixel holds (0 paper .. 1 strongest ink), whatever the polarity."""
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     paper = float(np.median(border))
-    ink = (paper - grey) if paper > 0.5 else (grey - paper)
-    ink = np.clip(ink, 0.0, None)
-    peak = float(ink.max())
+    contrast = (paper - grey) if paper > 0.5 else (grey - paper)
+    peak = float(contrast.max())
+    cleaned = np.zeros_like(grey, dtype=np.float32)
     if peak < 0.1:  # no contrast: an empty page, however noisy
-        return np.zeros_like(grey)
-    ink = np.clip((ink / peak - _INK_THRESHOLD) / (1.0 - _INK_THRESHOLD), 0.0, 1.0)
-    return _drop_specks(ink)
+        return cleaned
+    # Only the box round the ink is scaled and cleaned: a drawing is mostly empty page.
+    inked = contrast > _INK_THRESHOLD * peak
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    ink = np.clip((contrast[box] / peak - _INK_THRESHOLD) / (1.0 - _INK_THRESHOLD), 0.0, 1.0)
+    cleaned[box] = _drop_specks(ink)
+    return cleaned
 
 
 def _drop_specks(ink: np.ndarray) -> np.ndarray:

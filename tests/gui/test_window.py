@@ -183,10 +183,10 @@ def test_sample_button_loads_an_mnist_digit_with_its_label(ready, qtbot, mnist):
     # The model reads the test digit itself, not the canvas's 280 px copy of it.
     given = np.round(ready.draw.model_input[..., 0] * 255).astype(np.uint8)
     assert np.array_equal(given, mnist.x_test[index])
-    assert ready.draw.input_panel.steps[0][1].text == "as given (no preprocessing)"
+    assert ready.draw.input_panel.strip.captions()[0] == "as given (no preprocessing)"
     draw(ready, qtbot, line((20, 20), (60, 60)))  # drawn on: preprocessed from the canvas again
     assert not (np.round(ready.draw.model_input[..., 0] * 255) == given).all()
-    assert ready.draw.input_panel.steps[0][1].text != "as given (no preprocessing)"
+    assert ready.draw.input_panel.strip.captions()[0] != "as given (no preprocessing)"
 
 
 def test_save_view_writes_the_whole_pipeline(ready, qtbot, tmp_path):

@@ -100,7 +100,7 @@ def test_a_colour_photo_reaches_the_model_resized_and_nothing_else(ready, qtbot,
     assert ready.canvas.pixels().ndim == 3 and np.array_equal(ready.canvas.source(), pixels)
     channels = ready.draw.input_panel.channels
     qtbot.mouseClick(channels, Qt.MouseButton.LeftButton)
-    captions = [caption.text for _, caption in ready.draw.input_panel.steps]
+    captions = ready.draw.input_panel.strip.captions()
     assert captions[:3] == ["red", "green", "blue"]
     qtbot.mouseClick(channels, Qt.MouseButton.LeftButton)
 
