@@ -10,7 +10,8 @@ Start-up: `python main.py` launched as a subprocess with DIGIT_LENS_STARTUP_TIMI
 to the window shown and to the first prediction of a digit put on the canvas at once (before
 the model is ready); the same for `gui.app.run_app` called directly, which
 leaves out main.py's own imports; and the phases one after another in one process (imports,
-model load, compiling, first inference), which says where the seconds go.
+the model file read and run in numpy before TensorFlow, model load, compiling, first inference), which says
+where the seconds go.
 """
 
 from __future__ import annotations
@@ -196,11 +197,14 @@ times = [("start", time.perf_counter())]
 def done(phase): times.append((phase, time.perf_counter()))
 from PySide6.QtWidgets import QApplication; import pyqtgraph; done("import_qt_pyqtgraph")
 import gui.window; done("import_window_modules")
+import numpy
+from model.inspect.preview import open_preview; preview = open_preview(sys.argv[1]); done("preview_model_file_in_numpy")
+preview.classify(numpy.eye(28)); done("first_preview_inference")
 import tensorflow, keras; done("import_tensorflow_keras")
 from model.nets.store import load_model; from model.inspect.inspection import Inspector; done("import_model_modules")
 model = load_model(sys.argv[1]); done("load_model")
 inspector = Inspector(model); done("build_inspector")
-inspector.inspect(inspector.preprocess(__import__("numpy").eye(28)).model_input); done("first_inference")
+inspector.inspect(inspector.preprocess(numpy.eye(28)).model_input); done("first_inference")
 import model.train.monitoring; done("import_train_tab_maths")
 print(json.dumps({b[0]: b[1] - a[1] for a, b in zip(times, times[1:])}))
 """

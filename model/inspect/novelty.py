@@ -27,6 +27,8 @@ TEST_DIGITS = 5_000  # test digits whose scores calibrate the percentiles
 K = 5  # the score is the mean distance to this many nearest training digits
 NEIGHBOURS = 8  # nearest training digits shown
 CHUNK = 500  # digits embedded per step
+SEARCH_DIMENSIONS = 32  # a lookup's first pass compares in this many principal directions
+CANDIDATES = 64  # and measures this many of its nearest exactly
 FORMAT = 2  # bump when the file's contents change
 
 
@@ -64,6 +66,11 @@ class NoveltyIndex:
         self.layer = layer  # the layer whose output is the embedding
         self.embeddings = np.ascontiguousarray(unit_rows(embeddings))
         self.squared_norms = np.einsum("ij,ij->i", self.embeddings, self.embeddings)
+        # A first pass compares in the leading principal directions only: a quarter of the 10 MB a stroke
+        # would otherwise read; its nearest CANDIDATES are then measured exactly.
+        self.directions = principal_directions(self.embeddings, SEARCH_DIMENSIONS)
+        self.projected = np.ascontiguousarray(self.embeddings @ self.directions)
+        self.projected_norms = np.einsum("ij,ij->i", self.projected, self.projected)
         self.labels = labels
         self.images = images  # uint8 (N, 28, 28), for the thumbnails
         self.calibration = np.sort(np.asarray(calibration, dtype=np.float32))
@@ -74,16 +81,24 @@ class NoveltyIndex:
     def lookup(self, embedding: np.ndarray) -> Novelty:
         """The score, percentile and nearest training digits of one input's embedding."""
         query = unit_rows(np.reshape(embedding, (1, -1)))[0]
+        count = min(max(K, NEIGHBOURS), len(self.embeddings))
         with one_blas_thread():
-            products = self.embeddings @ query
-        squared = self.squared_norms - 2.0 * products + float(query @ query)
-        count = min(max(K, NEIGHBOURS), len(squared))
-        nearest = np.argpartition(squared, count - 1)[:count]
-        nearest = nearest[np.argsort(squared[nearest])]
-        distances = np.sqrt(np.maximum(squared[nearest], 0.0))
+            candidates = self._candidates(query)
+            squared = self.squared_norms[candidates] - 2.0 * (self.embeddings[candidates] @ query) + float(query @ query)
+        order = np.argsort(squared)[:count]
+        nearest = candidates[order]
+        distances = np.sqrt(np.maximum(squared[order], 0.0))
         score = float(distances[:K].mean())
         percentile = 100.0 * np.searchsorted(self.calibration, score, side="right") / len(self.calibration)
         return Novelty(score, float(percentile), nearest[:NEIGHBOURS], distances[:NEIGHBOURS])
+
+    def _candidates(self, query: np.ndarray) -> np.ndarray:
+        """The CANDIDATES digits nearest `query` in the leading principal directions (all digits if few)."""
+        if len(self.embeddings) <= CANDIDATES:
+            return np.arange(len(self.embeddings))
+        point = query @ self.directions
+        approximate = self.projected_norms - 2.0 * (self.projected @ point)
+        return np.argpartition(approximate, CANDIDATES - 1)[:CANDIDATES]
 
     def scores(self, queries: np.ndarray) -> np.ndarray:
         """The scores of many embeddings (M, D) at once, in chunks of CHUNK rows."""
@@ -110,6 +125,13 @@ class NoveltyIndex:
             embeddings = saved["embeddings"]
             return cls(str(saved["layer"]), embeddings, saved["labels"], mnist.x_train[:len(embeddings)],
                        saved["calibration"])
+
+
+def principal_directions(vectors: np.ndarray, count: int) -> np.ndarray:
+    """The `count` directions along which the rows vary most, as columns (D, count); all D if fewer."""
+    centred = vectors - vectors.mean(axis=0)
+    variances, directions = np.linalg.eigh(centred.T @ centred)
+    return np.ascontiguousarray(directions[:, ::-1][:, :count].astype(np.float32))
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -195,7 +195,7 @@ def _conv2d(layer: Layer, config: dict, weights) -> Callable:
         raise Unsupported(f"{layer.name}: dilated or grouped convolution")
     kernel = weights[0]
     kh, kw, channels, filters = kernel.shape
-    matrix = np.ascontiguousarray(kernel.transpose(2, 0, 1, 3).reshape(channels * kh * kw, filters))
+    matrix = np.ascontiguousarray(kernel.reshape(kh * kw * channels, filters))
     bias = weights[1] if config.get("use_bias", True) else None
     strides, padding = tuple(config.get("strides", (1, 1))), config.get("padding", "valid")
     activation = _activation(layer, config.get("activation", "linear"))
@@ -203,6 +203,7 @@ def _conv2d(layer: Layer, config: dict, weights) -> Callable:
     def run(x: np.ndarray) -> np.ndarray:
         x = _pad_same(x, (kh, kw), strides) if padding == "same" else x
         windows = sliding_window_view(x, (kh, kw), axis=(0, 1))[::strides[0], ::strides[1]]  # (oh, ow, c, kh, kw)
+        windows = windows.transpose(0, 1, 3, 4, 2)  # the kernel's order: the copy below reads channels in runs
         rows, cols = windows.shape[:2]
         out = windows.reshape(rows * cols, -1) @ matrix
         if bias is not None:

@@ -48,6 +48,21 @@ def test_index_finds_a_training_digit_itself_and_is_cached_by_weights(shipped, m
     assert len(list(tmp_path.glob("novelty-*.npz"))) == 2
 
 
+def test_a_lookup_finds_exactly_the_nearest_digits_that_comparing_every_one_finds(shipped, mnist, tmp_path):
+    from model.inspect.novelty import K, NEIGHBOURS, cached_index, embed, unit_rows
+
+    index = cached_index(shipped, mnist, train_digits=3000, test_digits=300, cache=tmp_path)
+    scribbles = (np.random.default_rng(0).uniform(0, 1, (40, 28, 28)) > 0.8).astype(np.uint8) * 255
+    queries = embed(shipped, index.layer, np.concatenate([mnist.x_test[-160:], scribbles]))
+    for query in queries:
+        found = index.lookup(query)  # a first pass in 32 principal directions, then 64 candidates exactly
+        unit = unit_rows(query[None])[0]
+        distances = np.sqrt(np.maximum(2.0 - 2.0 * index.embeddings @ unit, 0.0))  # every digit, unit rows
+        nearest = np.argsort(distances)[:NEIGHBOURS]
+        np.testing.assert_allclose(found.distances, distances[nearest], atol=1e-5)
+        assert found.score == pytest.approx(distances[nearest[:K]].mean(), abs=1e-5)
+
+
 def test_percentile_words():
     from model.inspect.novelty import Novelty, ordinal
 
