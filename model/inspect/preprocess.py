@@ -97,7 +97,8 @@ def _target_shape(input_shape: tuple[int, ...]) -> tuple[int, int, int]:
 
 
 def _to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
-    """Luminance in 0..1, with transparency composited onto a paper that contrasts with the ink."""
+    """Luminance in 0..1, with transparency composited onto a paper that contrasts with the ink (a grey uint8
+    page is returned as it is, 0..255)."""
     if isinstance(image, Image.Image):
         if image.mode in ("P", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
             image = image.convert("RGBA")
@@ -108,6 +109,8 @@ def _to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
         array = np.asarray(image)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)) or array.size == 0:
         raise ValueError(f"expected a grey, RGB or RGBA image, got an array of shape {array.shape}")
+    if array.ndim == 2 and array.dtype == np.uint8:
+        return array  # a grey page (the canvas): `_ink` reads it as 0..1 only where the ink is
     values = array.astype(np.float32)
     if array.dtype == np.uint8 or values.max() > 1.0:
         values /= 255.0
@@ -129,19 +132,28 @@ def _to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
 
 
 def _ink(grey: np.ndarray) -> np.ndarray:
-    """How much ink each pixel holds (0 paper .. 1 strongest ink), whatever the polarity."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    paper = float(np.median(border))
-    contrast = (paper - grey) if paper > 0.5 else (grey - paper)
-    peak = float(contrast.max())
-    cleaned = np.zeros_like(grey, dtype=np.float32)
+    """How much ink each pixel holds (0 paper .. 1 strongest ink), whatever the polarity. `grey`: 0..1, or a
+    uint8 page read as 0..255 / 255 (converted only in the box round the ink: a drawing is mostly empty page)."""
+    as_float = (lambda a: a.astype(np.float32) / np.float32(255.0)) if grey.dtype == np.uint8 else (lambda a: a)
+    paper = float(np.median(as_float(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))))
+
+    def contrast_of(values: np.ndarray) -> np.ndarray:
+        return (paper - as_float(values)) if paper > 0.5 else (as_float(values) - paper)
+
+    if grey.dtype == np.uint8:  # the contrast of each of the 256 levels, looked up
+        levels = contrast_of(np.arange(256, dtype=np.uint8))
+        peak = float(levels[[grey.min(), grey.max()]].max())  # the contrast grows one way with the level
+        inked = (levels > _INK_THRESHOLD * peak)[grey]
+    else:
+        contrast = contrast_of(grey)
+        peak = float(contrast.max())
+        inked = contrast > _INK_THRESHOLD * peak
+    cleaned = np.zeros(grey.shape, dtype=np.float32)
     if peak < 0.1:  # no contrast: an empty page, however noisy
         return cleaned
-    # Only the box round the ink is scaled and cleaned: a drawing is mostly empty page.
-    inked = contrast > _INK_THRESHOLD * peak
     rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
     box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    ink = np.clip((contrast[box] / peak - _INK_THRESHOLD) / (1.0 - _INK_THRESHOLD), 0.0, 1.0)
+    ink = np.clip((contrast_of(grey[box]) / peak - _INK_THRESHOLD) / (1.0 - _INK_THRESHOLD), 0.0, 1.0)
     cleaned[box] = _drop_specks(ink)
     return cleaned
 
