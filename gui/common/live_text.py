@@ -22,6 +22,7 @@ class LiveText(QLabel):
         self.setAlignment(align)
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setAutoFillBackground(True)  # opaque: its changes repaint it alone
         self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
         self._text, self._colour, self._font = "", None, None
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxL
 
 from gui.common.map_switch_view import TileImage
 from gui.common.mosaic import Mosaic
-from gui.common.plotting import ACTIVATIONS_LUT, on_hover, pg
+from gui.common.plotting import ACTIVATIONS_LUT, on_hover, paints_own_background, pg
 
 BAR_BRUSH = pg.mkBrush(90, 160, 230)
 STRIP_LIMIT = 256  # vectors longer than this are shown as a strip, shorter ones as bars
@@ -96,7 +96,7 @@ class StagePanel(QFrame):
         description.setWordWrap(True)
         description.setStyleSheet("color: gray")
         layout.addWidget(description)
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = paints_own_background(pg.GraphicsLayoutWidget())
         self.view.setBackground(None)
         self.view.ci.layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)

@@ -33,6 +33,7 @@ class Canvas(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAcceptDrops(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # it fills every pixel: nothing behind repaints
         self.brush_size = 20.0  # in image pixels
         self._background: QImage | None = None
         self._strokes: list[tuple[QPainterPath, float]] = []  # what the undo stack's commands add and take

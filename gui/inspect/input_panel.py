@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.common.plotting import on_hover, pg
+from gui.common.plotting import on_hover, paints_own_background, pg
 
 THUMBNAILS = 4  # the preprocessing steps after the first (the ink: the canvas itself)
 THUMBNAIL_PIXELS = 72  # a step's image is thinned to about this many pixels a side: thumbnails are small
@@ -32,7 +32,7 @@ class InputPanel(QFrame):
         header.addWidget(self.title, 1)
         header.addWidget(self.channels)
         layout.addLayout(header)
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = paints_own_background(pg.GraphicsLayoutWidget())
         self.view.setBackground(None)
         self.view.setMinimumHeight(170)
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
@@ -94,6 +94,7 @@ class StepStrip(QWidget):
     def __init__(self, count: int, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="preprocessingSteps")
         self._caption_height = self.fontMetrics().height()
+        self.setAutoFillBackground(True)  # opaque: its changes repaint it alone
         self.setFixedHeight(THUMBNAIL_SIDE + self._caption_height + 6)
         self._count = count
         self._pictures: list[tuple[QImage, np.ndarray] | None] = [None] * count  # each image with its pixels

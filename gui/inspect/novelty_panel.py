@@ -30,6 +30,7 @@ class Meter(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="noveltyMeter")
         self.setFixedHeight(8)
+        self.setAutoFillBackground(True)
         self._share, self._colour = 0.0, QColor()
 
     def share(self) -> float:
@@ -60,6 +61,7 @@ class NeighbourGrid(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="noveltyNeighbours")
         self._label_height = self.fontMetrics().height()
+        self.setAutoFillBackground(True)  # opaque: its changes repaint it alone
         self.setFixedHeight(2 * self._cell_height())
         self.setMinimumWidth(COLUMNS * (ICON + 4))
         self.pictures: list[QPixmap] = []

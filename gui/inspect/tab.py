@@ -23,6 +23,9 @@ class DrawInspectTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Filled in the window's colour, as its views and live labels are: what changes while drawing then
+        # repaints alone, never the tab pane and window behind it.
+        self.setAutoFillBackground(True)
         self.inspector = None
         self.switch = None  # the model with maps switchable off (model/inspect/channel_switch.py), set by gui/inspect/explain.py
         self.inspection = None
