@@ -43,8 +43,11 @@ def timings_ms(function, calls: int) -> dict[str, float]:
 def inference(model, image: np.ndarray, calls: int) -> dict:
     inspector = Inspector(model)
     all_layers = timings_ms(lambda: inspector.inspect(image), calls)
+    tensorflow = Inspector(model, use_numpy=False)  # the compiled TensorFlow call the Inspector falls back to
+    all_layers_tf = timings_ms(lambda: tensorflow.inspect(image), calls)
     predict = timings_ms(lambda: model.predict(image[None], verbose=0), max(calls // 5, 50))
-    return {"stages": len(inspector.stages), "all_layers": all_layers, "model_predict": predict,
+    return {"stages": len(inspector.stages), "runs_in": "numpy" if inspector.numpy_forward else "tensorflow",
+            "all_layers": all_layers, "all_layers_tensorflow_call": all_layers_tf, "model_predict": predict,
             "speedup_median": round(predict["median_ms"] / all_layers["median_ms"], 1)}
 
 

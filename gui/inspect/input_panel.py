@@ -107,7 +107,7 @@ class StepStrip(QWidget):
         """Up to `count` (image 0..1 grey or RGB, name) pairs; the rest of the strip empty."""
         for i in range(self._count):
             image, name = shown[i] if i < len(shown) else (None, "")
-            self._pictures[i] = None if image is None else _picture(image)
+            self._pictures[i] = None if image is None or image.size == 0 else _picture(image)
             self._captions[i] = name
         self.update()
 
@@ -133,6 +133,7 @@ class StepStrip(QWidget):
 
 def _picture(image: np.ndarray) -> tuple[QImage, np.ndarray]:
     """A 0..1 grey or RGB image thinned to about THUMBNAIL_PIXELS a side, as a QImage (with the pixels it reads)."""
+    image = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image  # grey with a channel axis
     step = max(1, max(image.shape[:2]) // THUMBNAIL_PIXELS)
     pixels = np.ascontiguousarray(np.clip(image[::step, ::step], 0, 1) * 255, dtype=np.uint8)
     height, width = pixels.shape[:2]

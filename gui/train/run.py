@@ -99,7 +99,7 @@ class TrainRun(QObject):
 
         names = getattr(data, "class_names", None)
         model = build_for(request.architecture, data)
-        probe = SnapshotTaker(model, Inspector(model), (data.x_test if len(data.x_test) else data.x_train)[PROBE_INDEX])
+        probe = SnapshotTaker(model, Inspector(model, use_numpy=False), (data.x_test if len(data.x_test) else data.x_train)[PROBE_INDEX])
         config = request.config
         n_train = len(data.split(config.validation_split)[0][0])
         batches = -(-n_train // config.batch_size)

@@ -14,9 +14,10 @@ from model.spec import ModelSpec, UnusableModelError, layer_config, spec_for  # 
 
 class Inspector(StagedModel):
     """Wraps a Keras image classifier so one call returns all its stages for one image: in numpy when the model is
-    a chain of layers `NumpyForward` runs and gives TensorFlow's outputs, else from one compiled TensorFlow call."""
+    a chain of layers `NumpyForward` runs and gives TensorFlow's outputs, else from one compiled TensorFlow call.
+    The numpy pass copies the weights: `use_numpy=False` for a model whose weights still change (training, replay)."""
 
-    def __init__(self, model: keras.Model, spec: ModelSpec | None = None) -> None:
+    def __init__(self, model: keras.Model, spec: ModelSpec | None = None, use_numpy: bool = True) -> None:
         self.model = model
         spec = spec if spec is not None else spec_for(model)  # checks the input and output shapes
         fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])  # as the model takes it
@@ -37,7 +38,7 @@ class Inspector(StagedModel):
             raise UnusableModelError("its outputs are not finite numbers (NaN or infinity): its weights are broken, "
                                      "as after a training run that diverged.")
         run = lambda batch: [out.numpy() for out in compiled(tf.constant(batch))]  # noqa: E731
-        self.numpy_forward = matching_numpy_forward(model, run, fed_shape)
+        self.numpy_forward = matching_numpy_forward(model, run, fed_shape) if use_numpy else None
         super().__init__(model.name, spec, [_stage(layer) for layer in layers], fed_shape,
                          run if self.numpy_forward is None else numpy_run(self.numpy_forward), int(model.count_params()))
 

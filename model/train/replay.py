@@ -153,7 +153,7 @@ class Replayer:
     def __init__(self, model_json: str, probe: np.ndarray) -> None:
         self.model_json = model_json
         self.model = keras.models.model_from_json(model_json)
-        self.inspector = Inspector(self.model)
+        self.inspector = Inspector(self.model, use_numpy=False)  # each snapshot sets its own weights
         self.probe = to_model_input(np.asarray(probe, np.uint8)[np.newaxis])[0]
         self.maps_layer = first_feature_maps_layer(self.model)
 
