@@ -140,10 +140,14 @@ def _ink(grey: np.ndarray) -> np.ndarray:
     def contrast_of(values: np.ndarray) -> np.ndarray:
         return (paper - as_float(values)) if paper > 0.5 else (as_float(values) - paper)
 
-    if grey.dtype == np.uint8:  # the contrast of each of the 256 levels, looked up
+    if grey.dtype == np.uint8:  # the contrast of each of the 256 levels: it grows one way with the level
         levels = contrast_of(np.arange(256, dtype=np.uint8))
-        peak = float(levels[[grey.min(), grey.max()]].max())  # the contrast grows one way with the level
-        inked = (levels > _INK_THRESHOLD * peak)[grey]
+        peak = float(levels[[grey.min(), grey.max()]].max())
+        inked_levels = np.flatnonzero(levels > _INK_THRESHOLD * peak)  # a run at the dark or the bright end
+        if inked_levels.size == 0:
+            inked = np.zeros(grey.shape, dtype=bool)
+        else:
+            inked = (grey <= inked_levels[-1]) if paper > 0.5 else (grey >= inked_levels[0])
     else:
         contrast = contrast_of(grey)
         peak = float(contrast.max())
