@@ -3,6 +3,8 @@ the overlay (red where the pixels pushed the class up, blue where they pushed it
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -78,14 +80,16 @@ class AttributionControls(QWidget):
         if self.chosen_method() is not None and self.chosen_method() not in available:
             self.method.setCurrentIndex(self.method.findData(available[0]))
 
-    def show_target(self, class_index: int | None, predicted: int | None, method: str | None = None) -> None:
-        """Say which class the overlay explains and how to read it; None: no overlay."""
+    def show_target(self, class_index: int | None, predicted: int | None, method: str | None = None,
+                    names: tuple[str, ...] = ()) -> None:
+        """Say which class the overlay explains (by its name in `names`) and how to read it; None: no overlay."""
         if class_index is None:
             self.target.setText(" ")
             self.hint.setText(" ")
             return
-        which = "the prediction" if class_index == predicted else f"predicted: {predicted}"
-        self.target.setText(f"for <b>{class_index}</b> ({which})")
+        name = (lambda index: escape(names[index]) if index < len(names) else str(index))
+        which = "the prediction" if class_index == predicted else f"predicted: {name(predicted)}"
+        self.target.setText(f"for <b>{name(class_index)}</b> ({which})")
         self.hint.setText(HINTS[method])
 
     def show_note(self, text: str) -> None:

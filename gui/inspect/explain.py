@@ -98,7 +98,7 @@ class Explainer(QObject):
             self.controls.show_note(f"Attribution failed: {error_message(exc)}")
             return
         self.overlay.show(attribution.values)
-        self.controls.show_target(class_index, predicted, method)
+        self.controls.show_target(class_index, predicted, method, self.draw.inspector.spec.class_names)
 
     def choose_class(self, class_index: int | None) -> None:
         """Explain this class (None: whatever is predicted) and outline its bar."""

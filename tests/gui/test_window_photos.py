@@ -174,6 +174,9 @@ def test_a_one_sigmoid_cats_and_dogs_model_shows_two_classes_and_its_threshold(r
     decoded = tf.io.decode_png(tf.io.read_file(str(tmp_path / "pet.png")), channels=3)
     expected = tf.image.resize(tf.image.rgb_to_grayscale(tf.cast(decoded, tf.float32)), (50, 50)).numpy() / 255.0
     np.testing.assert_allclose(ready.draw.model_input, expected, atol=1e-4)
+    # Where it looks names the class it explains.
+    qtbot.waitUntil(lambda: ready.explain.attributor is not None, timeout=LOAD_TIMEOUT_MS)
+    assert f"for <b>{top_name(ready)}</b> (the prediction)" == ready.explain.controls.target.text()
 
 
 
