@@ -48,8 +48,8 @@ class ModelLoader(QObject):
 
         def previewed(inspector) -> None:
             if inspector is not None:
-                self.previewed.emit(request, inspector)  # shown (slots run now, on this thread) before
-            open_keras_model()  # TensorFlow's import starts: it would slow the first prediction down
+                self.previewed.emit(request, inspector)  # the window shows it now (its slot runs on this thread)
+            open_keras_model()  # only then TensorFlow's import: it would slow the first prediction down
 
         if preview and (source is None or isinstance(source, str)):
             self._jobs.append(self._worker.submit(lambda job: _preview(source, info, labels, preprocessing), previewed,

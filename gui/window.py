@@ -178,6 +178,11 @@ class MainWindow(QMainWindow):
         if self.is_ready:
             self.show_message("Model not opened", f"This model cannot be used: {message}\n\n"
                                                   f"Still using {self.draw.inspector.name}.")
+        elif self.draw.inspector is not None:  # read in numpy, but Keras cannot load it: keep drawing with it
+            self.model_info.setText(f"{self.draw.inspector.name} · read in numpy only: Keras could not load it")
+            self.show_message("Model only partly loaded", f"Keras could not load the model: {message}\n\nDrawing "
+                              "still works (the file was read and run in numpy); where it looks, switching maps "
+                              "off and the nearest training digits need the Keras model.")
         else:
             self.model_info.setText("No model loaded")
             self.draw.pipeline.heading.setText("<b>No model loaded</b>")
