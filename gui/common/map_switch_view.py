@@ -7,13 +7,14 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 
+from gui.common.colour_image import ColourMappedImage
 from gui.common.mosaic import GAP, Mosaic
 from gui.common.plotting import pg
 
 OFF_PEN = pg.mkPen(230, 30, 30, width=2)
 
 
-class TileImage(pg.ImageItem):
+class TileImage(ColourMappedImage):
     """A mosaic's image that takes a right-click on a map itself (its view box would open the plot menu,
     which a right-click between maps still does)."""
 

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.common.colour_image import ColourMappedImage
 from gui.common.map_switch_view import TileImage
 from gui.common.mosaic import Mosaic
 from gui.common.plotting import ACTIVATIONS_LUT, on_hover, paints_own_background, pg
@@ -117,7 +118,7 @@ class StagePanel(QFrame):
 class HeatMapPanel(StagePanel):
     """A stage drawn as one ImageItem with a colour bar, levels fixed per update."""
 
-    def _add_image(self, parent_item, image_type: type[pg.ImageItem] = pg.ImageItem) -> None:
+    def _add_image(self, parent_item, image_type: type[pg.ImageItem] = ColourMappedImage) -> None:
         self.image = image_type(lut=ACTIVATIONS_LUT, levels=(0, 1))
         parent_item.addItem(self.image)
         self.bar = ColourBar(self.view.ci)
