@@ -158,4 +158,4 @@ def _build(inspector):
     from model.inspect.channel_switch import ChannelSwitch
 
     switch = ChannelSwitch(inspector.model, inspector.stages, inspector.spec)
-    return switch, Attributor(switch)
+    return switch, Attributor(switch, inspector.numpy_forward)

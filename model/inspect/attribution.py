@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from model.inspect.channel_switch import ChannelSwitch
+from model.inspect.numpy_forward import NumpyForward, Unsupported, score_gradient
 
 GRAD_CAM = "grad_cam"
 INTEGRATED_GRADIENTS = "integrated_gradients"
@@ -37,8 +38,10 @@ class Attribution:
 class Attributor:
     """Grad-CAM (when the model has a convolution) and integrated gradients for one model."""
 
-    def __init__(self, switch: ChannelSwitch) -> None:
+    def __init__(self, switch: ChannelSwitch, forward: NumpyForward | None = None) -> None:
+        """`forward`: the model run in numpy (the Inspector's), for Grad-CAM without TensorFlow while no map is off."""
         model = switch.model
+        self._switch = switch
         self.input_shape = switch.input_shape
         self.spec = switch.spec
         self._fed_shape = tuple(int(s) for s in model.inputs[0].shape[1:])
@@ -58,6 +61,7 @@ class Attributor:
             rows, columns = _resampling(model, convolution, self.input_shape[:2])
             self._grad_cam = tf.function(lambda x, c: self._cam(taps, x, c, rows, columns),
                                          input_signature=[image_spec, class_spec]).get_concrete_function()
+        self._numpy = None if self._grad_cam is None or forward is None else self._numpy_grad_cam(forward, rows, columns)
 
     @property
     def methods(self) -> list[str]:
@@ -74,8 +78,34 @@ class Attributor:
         if not 0 <= class_index < self.num_classes:
             raise ValueError(f"class {class_index} is not one of the model's {self.num_classes} classes")
         image = self.spec.to_model_values(np.asarray(model_input, np.float32)).reshape((1, *self._fed_shape))
+        if method == GRAD_CAM and self._numpy is not None and not self._switch.off_count:
+            return Attribution(method, class_index, self._numpy(image[0], class_index))
         run = self._grad_cam if method == GRAD_CAM else self._integrated
         return Attribution(method, class_index, run(tf.constant(image), tf.constant(class_index, tf.int32)).numpy())
+
+    def _numpy_grad_cam(self, forward: NumpyForward, rows: tf.Tensor, columns: tf.Tensor):
+        """Grad-CAM as `_cam` computes it, in numpy (the gradient back to the last convolution by hand): None when
+        a layer after it has no backward rule in numpy, or the result differs from TensorFlow's on random inputs."""
+        index = next(i for i, layer in enumerate(forward.layers) if layer.name == self.convolution)
+        blank = forward.forward(np.zeros(forward.input_shape, np.float32))[index]
+        rows, columns = rows.numpy(), columns.numpy()
+
+        def cam(image: np.ndarray, class_index: int) -> np.ndarray:
+            outputs = forward.forward(image)
+            grad = score_gradient(forward, outputs, index, class_index, self._one_unit)
+            weights = grad.mean(axis=(0, 1))
+            return rows @ np.maximum(((outputs[index] - blank) * weights).sum(axis=-1), 0.0) @ columns.T
+
+        rng = np.random.default_rng(0)
+        try:
+            for class_index in range(min(self.num_classes, 3)):
+                image = rng.uniform(0, 1, (1, *self._fed_shape)).astype(np.float32)
+                expected = self._grad_cam(tf.constant(image), tf.constant(class_index, tf.int32)).numpy()
+                if not np.allclose(cam(image[0], class_index), expected, rtol=1e-3, atol=1e-5 * (1 + np.abs(expected).max())):
+                    return None
+        except Unsupported:
+            return None
+        return cam
 
     def _class_score(self, logits: tf.Tensor, class_index: tf.Tensor) -> tf.Tensor:
         """The chosen class's logit for each image of the batch."""

@@ -54,6 +54,7 @@ class NumpyForward:
     def __init__(self, name: str, input_shape: tuple[int, ...], layers: list[Layer]) -> None:
         self.name, self.input_shape, self.layers = name, tuple(input_shape), layers
         self._steps = [_step(layer) for layer in layers]
+        self._last: tuple[np.ndarray, list[np.ndarray]] | None = None  # the last image and its outputs
 
     @classmethod
     def from_keras(cls, model) -> NumpyForward:
@@ -89,13 +90,17 @@ class NumpyForward:
         return cls(config["config"].get("name", "model"), input_shape, layers)
 
     def forward(self, image: np.ndarray) -> list[np.ndarray]:
-        """Each layer's output (without a batch axis) for one image of `input_shape`, in the model's value range."""
+        """Each layer's output (without a batch axis) for one image of `input_shape`, in the model's value range.
+        The same image again (the stroke's attribution after its inspection) gets the same outputs back."""
         x = np.asarray(image, np.float32).reshape(self.input_shape)
+        if self._last is not None and np.array_equal(self._last[0], x):
+            return self._last[1]
         outputs = []
         with one_blas_thread():
             for step in self._steps:
                 x = step(x)
                 outputs.append(x)
+        self._last = (np.array(image, np.float32).reshape(self.input_shape), outputs)
         return outputs
 
     def output_shapes(self) -> list[tuple[int, ...]]:
@@ -297,3 +302,71 @@ _MAKERS: dict[str, Callable[[Layer, dict, tuple], Callable[[np.ndarray], np.ndar
     "Dense": _dense,
     "Rescaling": _rescaling,
 }
+
+
+# ---- the gradient of a class score, back to a layer's output (for Grad-CAM) -------------------------------
+
+def score_gradient(forward: NumpyForward, outputs: list[np.ndarray], layer_index: int, class_index: int,
+                   one_unit: bool) -> np.ndarray:
+    """d(class logit) / d(output of layer `layer_index`), from the layers' `outputs` for one image. The logit is
+    the last layer's pre-softmax (or pre-sigmoid) value; one unit's classes are -z and z. Unsupported when a layer
+    after `layer_index` has no backward rule here."""
+    layers = forward.layers
+    last = layers[-1]
+    activation = last.config.get("activation", "linear") if last.kind in ("Dense", "Activation") else "linear"
+    logits_given_by_input = last.kind == "Softmax" or (last.kind == "Activation" and activation in ("softmax", "sigmoid"))
+    grad = np.zeros(outputs[-1].shape, np.float32)
+    grad[..., 0 if one_unit else class_index] = (2 * class_index - 1) if one_unit else 1.0
+    top = len(layers) - 1
+    if logits_given_by_input:  # the logits are the last layer's input
+        top -= 1
+    elif last.kind == "Dense" and activation in ("softmax", "sigmoid"):  # the logits are its pre-activation
+        grad = grad @ last.weights[0].T
+        top -= 1
+    for index in range(top, layer_index, -1):
+        before = outputs[index - 1] if index > 0 else None
+        grad = _backward(layers[index], before, outputs[index], grad)
+    return grad
+
+
+def _backward(layer: Layer, inputs: np.ndarray | None, output: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    config, kind = layer.config, layer.kind
+    if kind in ("Dropout", "Flatten", "Reshape"):
+        return grad.reshape(inputs.shape)
+    if kind == "ReLU":
+        top = config.get("max_value")
+        return grad * ((output > 0) & (True if top is None else output < top))
+    if kind in ("Activation", "Dense"):
+        activation = config.get("activation", "linear")
+        if activation == "relu":
+            grad = grad * (output > 0)
+        elif activation != "linear":
+            raise Unsupported(f"{layer.name}: no gradient for {activation} here")
+        return grad if kind == "Activation" else grad @ layer.weights[0].T
+    if kind == "BatchNormalization":
+        weights = list(layer.weights)
+        gamma = weights[0] if config.get("scale", True) else 1.0
+        return grad * (gamma / np.sqrt(weights[-1] + config.get("epsilon", 1e-3)))
+    if kind == "Rescaling":
+        return grad * np.asarray(config.get("scale", 1.0), np.float32)
+    if kind == "MaxPooling2D":
+        return _max_pool_backward(layer, inputs, grad)
+    if kind == "GlobalAveragePooling2D":
+        return np.broadcast_to(grad.reshape(1, 1, -1) / (inputs.shape[0] * inputs.shape[1]), inputs.shape).copy()
+    raise Unsupported(f"{layer.name}: no gradient for a {kind} layer here")
+
+
+def _max_pool_backward(layer: Layer, inputs: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Each window's gradient to its first largest input (row by row), as TensorFlow routes it."""
+    size = tuple(layer.config.get("pool_size", (2, 2)))
+    if tuple(layer.config.get("strides") or size) != size:
+        raise Unsupported(f"{layer.name}: overlapping pooling windows")
+    rows, cols, channels = grad.shape
+    blocks = inputs[:rows * size[0], :cols * size[1]].reshape(rows, size[0], cols, size[1], channels)
+    windows = blocks.transpose(0, 2, 1, 3, 4).reshape(rows, cols, size[0] * size[1], channels)
+    routed = np.zeros_like(windows)
+    np.put_along_axis(routed, windows.argmax(axis=2)[:, :, None, :], grad[:, :, None, :], axis=2)
+    out = np.zeros(inputs.shape, np.float32)
+    out[:rows * size[0], :cols * size[1]] = (routed.reshape(rows, cols, size[0], size[1], channels)
+                                             .transpose(0, 2, 1, 3, 4).reshape(rows * size[0], cols * size[1], channels))
+    return out

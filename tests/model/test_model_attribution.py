@@ -118,3 +118,24 @@ def test_a_model_without_convolution_gets_saliency_only_and_a_reason():
     assert attributor.unavailable(INTEGRATED_GRADIENTS) == ""
     with pytest.raises(ValueError, match="Grad-CAM is unavailable"):
         attributor.attribute(np.zeros((28, 28, 1)), 0, GRAD_CAM)
+
+
+@pytest.mark.parametrize("name", ["cnn_small", "cnn_deep", "cnn_lens", "colour_cnn", "cats_dogs"])
+def test_grad_cam_in_numpy_is_tensorflows_grad_cam_until_a_map_is_switched_off(name):
+    import tensorflow as tf
+    from test_numpy_forward import randomised
+
+    model = randomised(build(name))
+    inspector = Inspector(model)
+    switch = ChannelSwitch(model, inspector.stages, inspector.spec)
+    attributor = Attributor(switch, inspector.numpy_forward)
+    assert attributor._numpy is not None  # checked against TensorFlow when built
+    image = np.random.default_rng(3).uniform(0, 1, inspector.input_shape).astype(np.float32)
+    fed = inspector.spec.to_model_values(image).reshape((1, *model.inputs[0].shape[1:]))
+    for class_index in range(attributor.num_classes):
+        expected = attributor._grad_cam(tf.constant(fed), tf.constant(class_index, tf.int32)).numpy()
+        shown = attributor.attribute(image, class_index, GRAD_CAM).values
+        np.testing.assert_allclose(shown, expected, rtol=1e-3, atol=1e-5 * (1 + np.abs(expected).max()))
+    switch.toggle(attributor.convolution, 0)  # a map off: TensorFlow's masked graph, not the numpy copy
+    masked = attributor._grad_cam(tf.constant(fed), tf.constant(0, tf.int32)).numpy()
+    np.testing.assert_array_equal(attributor.attribute(image, 0, GRAD_CAM).values, masked)
