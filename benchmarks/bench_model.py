@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from model.nets.architectures import build  # noqa: E402
-from model.inspect.attribution import Attributor  # noqa: E402
+from model.inspect.attribution import GRAD_CAM, Attributor  # noqa: E402
 from model.inspect.channel_switch import ChannelSwitch  # noqa: E402
 from model.data.mnist import load_mnist, to_model_input  # noqa: E402
 from model.inspect.inspection import Inspector  # noqa: E402
@@ -56,11 +56,15 @@ def attribution(model, image: np.ndarray, calls: int) -> dict:
     inspector = Inspector(model)
     start = time.perf_counter()
     switch = ChannelSwitch(model, inspector.stages)
-    attributor = Attributor(switch)
+    attributor = Attributor(switch, inspector.numpy_forward)
     built = time.perf_counter() - start
     digit = inspector.inspect(image).digit
     report = {method: timings_ms(lambda method=method: attributor.attribute(image, digit, method), calls)
               for method in attributor.methods}
+    if GRAD_CAM in attributor.methods:  # the compiled TensorFlow Grad-CAM, as with a map switched off
+        tensorflow = Attributor(switch)
+        report["grad_cam_tensorflow"] = timings_ms(lambda: tensorflow.attribute(image, digit, GRAD_CAM), calls)
+    report["grad_cam_runs_in"] = "numpy" if attributor.grad_cam_in_numpy else "tensorflow"
     if switch.keep:  # a model with feature maps
         switch.toggle(next(iter(switch.keep)), 0)
         report["all_layers_with_a_map_off"] = timings_ms(lambda: switch.inspect(image), calls)

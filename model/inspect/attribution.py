@@ -1,7 +1,10 @@
 """Where the model looks: Grad-CAM on the last convolution and integrated gradients on the input pixels.
 
 Both run as compiled TensorFlow (a `tf.GradientTape` inside a `tf.function` with an input
-signature, traced once per model) on a ChannelSwitch's graph, so switched-off maps count.
+signature, traced once per model) on a ChannelSwitch's graph, so switched-off maps count. For a
+model the Inspector runs in numpy, Grad-CAM runs in numpy too while no map is off: the gradient
+back to the last convolution by hand (`numpy_forward.score_gradient`), checked against the
+compiled one when the Attributor is built.
 The class score is the pre-softmax (or pre-sigmoid) logit when the last layer makes it visible;
 one sigmoid unit is read as two classes, 1 - p (logit -z) and p (logit z).
 """
@@ -62,6 +65,11 @@ class Attributor:
             self._grad_cam = tf.function(lambda x, c: self._cam(taps, x, c, rows, columns),
                                          input_signature=[image_spec, class_spec]).get_concrete_function()
         self._numpy = None if self._grad_cam is None or forward is None else self._numpy_grad_cam(forward, rows, columns)
+
+    @property
+    def grad_cam_in_numpy(self) -> bool:
+        """Whether Grad-CAM runs in numpy (while no map is off) rather than in TensorFlow."""
+        return self._numpy is not None
 
     @property
     def methods(self) -> list[str]:
