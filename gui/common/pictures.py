@@ -54,10 +54,12 @@ def _picture(image, name: str) -> Picture:
 
 def digit_icon(image: np.ndarray, size: int = 56) -> QIcon:
     """A uint8 28x28 MNIST digit (255 = ink) as dark ink on white; a picture (H, W, 3 or 1) as it is."""
-    if image.ndim == 3:
-        pixels = np.ascontiguousarray(image if image.shape[2] == 3 else image[..., 0], dtype=np.uint8)
-        form = QImage.Format.Format_RGB888 if pixels.ndim == 3 else QImage.Format.Format_Grayscale8
-    else:
-        pixels, form = np.ascontiguousarray(255 - image.astype(np.uint8)), QImage.Format.Format_Grayscale8
-    qimage = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0], form).copy()
+    qimage = qimage_of(image if image.ndim == 3 else 255 - image.astype(np.uint8))
     return QIcon(QPixmap.fromImage(qimage.scaled(size, size)))
+
+
+def qimage_of(pixels: np.ndarray) -> QImage:
+    """A uint8 (H, W) grey, (H, W, 1) grey or (H, W, 3) RGB array as a QImage with its own copy of the pixels."""
+    pixels = np.ascontiguousarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels, np.uint8)
+    form = QImage.Format.Format_RGB888 if pixels.ndim == 3 else QImage.Format.Format_Grayscale8
+    return QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0], form).copy()

@@ -11,6 +11,7 @@ from PySide6.QtGui import (QColor, QDragEnterEvent, QDropEvent, QImage, QMouseEv
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.common.dropping import dropped_image_file
+from gui.common.pictures import qimage_of
 
 IMAGE_SIDE = 280  # pixels of the image the model's preprocessing reads
 INVITATION = "Draw a digit here\n(or drop an image file)"
@@ -85,10 +86,8 @@ class Canvas(QWidget):
 
     def _set_background(self, picture: np.ndarray) -> QRect:
         """`picture` (uint8 grey or RGB) fitted and centred on black; returns where it lies."""
-        height, width = picture.shape[:2]
-        colour = picture.ndim == 3
-        form = QImage.Format.Format_RGB888 if colour else QImage.Format.Format_Grayscale8
-        source = QImage(picture.data, width, height, picture.strides[0], form)
+        source = qimage_of(picture)
+        form = source.format()
         fitted = source.scaled(IMAGE_SIDE, IMAGE_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.SmoothTransformation)
         area = QRect((IMAGE_SIDE - fitted.width()) // 2, (IMAGE_SIDE - fitted.height()) // 2, fitted.width(), fitted.height())

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.common.pictures import qimage_of
 from gui.common.plotting import on_hover, paints_own_background, pg
 
 THUMBNAILS = 4  # the preprocessing steps after the first (the ink: the canvas itself)
@@ -97,7 +98,7 @@ class StepStrip(QWidget):
         self.setAutoFillBackground(True)  # opaque: its changes repaint it alone
         self.setFixedHeight(THUMBNAIL_SIDE + self._caption_height + 6)
         self._count = count
-        self._pictures: list[tuple[QImage, np.ndarray] | None] = [None] * count  # each image with its pixels
+        self._pictures: list[QImage | None] = [None] * count
         self._captions = [""] * count
 
     def captions(self) -> list[str]:
@@ -118,10 +119,9 @@ class StepStrip(QWidget):
         font.setPointSizeF(font.pointSizeF() * 0.85)
         painter.setFont(font)
         painter.setPen(QColor("#888"))
-        for i, (picture, caption) in enumerate(zip(self._pictures, self._captions)):
+        for i, (image, caption) in enumerate(zip(self._pictures, self._captions)):
             left = i * width
-            if picture is not None:
-                image = picture[0]
+            if image is not None:
                 scale = min(THUMBNAIL_SIDE, width - 4) / max(image.width(), image.height())
                 size = QSizeF(image.width() * scale, image.height() * scale)
                 corner = QPointF(left + (width - size.width()) / 2, 2 + (THUMBNAIL_SIDE - size.height()) / 2)
@@ -131,11 +131,7 @@ class StepStrip(QWidget):
         painter.end()
 
 
-def _picture(image: np.ndarray) -> tuple[QImage, np.ndarray]:
-    """A 0..1 grey or RGB image thinned to about THUMBNAIL_PIXELS a side, as a QImage (with the pixels it reads)."""
-    image = image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image  # grey with a channel axis
+def _picture(image: np.ndarray) -> QImage:
+    """A 0..1 grey or RGB image thinned to about THUMBNAIL_PIXELS a side."""
     step = max(1, max(image.shape[:2]) // THUMBNAIL_PIXELS)
-    pixels = np.ascontiguousarray(np.clip(image[::step, ::step], 0, 1) * 255, dtype=np.uint8)
-    height, width = pixels.shape[:2]
-    form = QImage.Format.Format_RGB888 if pixels.ndim == 3 else QImage.Format.Format_Grayscale8
-    return QImage(pixels.data, width, height, pixels.strides[0], form), pixels
+    return qimage_of(np.clip(image[::step, ::step], 0, 1) * 255)

@@ -83,7 +83,7 @@ class NumpyForward:
         with h5py.File(weights_file, "r") as weights:
             stored = weights["layers"]
             layers = []
-            for entry, key in zip(chain, _weight_keys(config)):
+            for entry, key in zip(chain, _weight_keys(config, chain)):
                 variables = stored[key]["vars"] if key in stored and "vars" in stored[key] else {}
                 layers.append(Layer(entry["class_name"], entry["config"]["name"], entry["config"],
                                     tuple(np.asarray(variables[str(i)], np.float32) for i in range(len(variables)))))
@@ -92,15 +92,15 @@ class NumpyForward:
     def forward(self, image: np.ndarray) -> list[np.ndarray]:
         """Each layer's output (without a batch axis) for one image of `input_shape`, in the model's value range.
         The same image again (the stroke's attribution after its inspection) gets the same outputs back."""
-        x = np.asarray(image, np.float32).reshape(self.input_shape)
-        if self._last is not None and np.array_equal(self._last[0], x):
+        image = np.asarray(image, np.float32).reshape(self.input_shape)
+        if self._last is not None and np.array_equal(self._last[0], image):
             return self._last[1]
-        outputs = []
+        x, outputs = image, []
         with one_blas_thread():
             for step in self._steps:
                 x = step(x)
                 outputs.append(x)
-        self._last = (np.array(image, np.float32).reshape(self.input_shape), outputs)
+        self._last = (image.copy(), outputs)
         return outputs
 
     def output_shapes(self) -> list[tuple[int, ...]]:
@@ -158,7 +158,7 @@ def _input_shape(config: dict) -> tuple[int, ...]:
     return tuple(int(s) for s in shape[1:])
 
 
-def _weight_keys(config: dict) -> list[str]:
+def _weight_keys(config: dict, chain: list[dict]) -> list[str]:
     """Where Keras 3 keeps each chain layer's weights in model.weights.h5: the snake-case class name,
     numbered in layer order (conv2d, conv2d_1, ...), input layer included in the count."""
     seen: Counter[str] = Counter()
@@ -167,7 +167,7 @@ def _weight_keys(config: dict) -> list[str]:
         base = _snake_case(entry["class_name"])
         keys[entry["config"]["name"]] = base if not seen[base] else f"{base}_{seen[base]}"
         seen[base] += 1
-    return [keys[entry["config"]["name"]] for entry in _chain(config)]
+    return [keys[entry["config"]["name"]] for entry in chain]
 
 
 def _snake_case(name: str) -> str:
