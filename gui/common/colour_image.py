@@ -7,6 +7,8 @@ from PySide6.QtGui import QImage
 
 from gui.common.plotting import pg
 
+CLEAR = 256  # the index of a NaN's clear pixel, after the 256 colours
+
 
 class ColourMappedImage(pg.ImageItem):
     """An ImageItem whose 2-D float image (NaN: clear) goes through a 256-entry colour table at fixed levels into a
@@ -14,7 +16,7 @@ class ColourMappedImage(pg.ImageItem):
     non-premultiplied image again on every paint, cost about three times as much a panel per stroke; any other
     image (colour, downsampled, a table made per image) takes pyqtgraph's own path."""
 
-    _tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(lut) -> (lut, premultiplied ARGB table)
+    _tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(lut) -> (lut, premultiplied ARGB table + clear)
 
     def render(self) -> None:
         image, lut, levels = self.image, self.lut, self.levels
@@ -25,13 +27,11 @@ class ColourMappedImage(pg.ImageItem):
             return
         low, high = float(levels[0]), float(levels[1])
         scale = 255.0 / ((high - low) or 1.0)  # as pyqtgraph maps levels to the table
-        gaps = np.isnan(image)
         scaled = np.subtract(image, low, dtype=np.float32)
         scaled *= scale
-        scaled[gaps] = 0.0
         np.clip(scaled, 0.0, 255.0, out=scaled)
-        argb = _premultiplied(lut)[scaled.astype(np.uint8)]
-        argb[gaps] = 0
+        scaled[np.isnan(image)] = CLEAR  # the table's last entry
+        argb = _premultiplied(lut).take(scaled.astype(np.uint16))
         height, width = argb.shape
         self._argb = argb  # the QImage reads this buffer
         self.qimage = QImage(argb.data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
@@ -40,13 +40,13 @@ class ColourMappedImage(pg.ImageItem):
 
 
 def _premultiplied(lut: np.ndarray) -> np.ndarray:
-    """A (256, 3 or 4) uint8 colour table as 256 premultiplied ARGB32 words, made once per table."""
+    """A (256, 3 or 4) uint8 colour table as 256 premultiplied ARGB32 words and a clear one, made once per table."""
     cached = ColourMappedImage._tables.get(id(lut))
     if cached is not None and cached[0] is lut:
         return cached[1]
     colours = np.asarray(lut, np.uint32)
     alpha = colours[:, 3] if colours.shape[1] == 4 else np.full(len(colours), 255, np.uint32)
     red, green, blue = ((colours[:, i] * alpha + 127) // 255 for i in range(3))
-    table = (alpha << 24) | (red << 16) | (green << 8) | blue
+    table = np.append((alpha << 24) | (red << 16) | (green << 8) | blue, np.uint32(0))
     ColourMappedImage._tables[id(lut)] = (lut, table)
     return table

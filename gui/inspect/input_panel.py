@@ -4,16 +4,18 @@ steps (or, on request, the input's three channels)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtCore import QPointF, QRectF, QSizeF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QStaticText
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gui.common.colour_image import ColourMappedImage
 from gui.common.pictures import qimage_of
 from gui.common.plotting import on_hover, paints_own_background, pg
 
 THUMBNAILS = 4  # the preprocessing steps after the first (the ink: the canvas itself)
 THUMBNAIL_PIXELS = 72  # a step's image is thinned to about this many pixels a side: thumbnails are small
 THUMBNAIL_SIDE = 56  # pixels on screen
+PLAIN_GREY = np.repeat(np.arange(256, dtype=np.uint8)[:, np.newaxis], 3, axis=1)  # 0 black .. 1 white, as given
 
 
 class InputPanel(QFrame):
@@ -37,7 +39,7 @@ class InputPanel(QFrame):
         self.view.setBackground(None)
         self.view.setMinimumHeight(170)
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        self.image = pg.ImageItem(levels=(0, 1))
+        self.image = ColourMappedImage(levels=(0, 1))
         self.box.addItem(self.image)
         layout.addWidget(self.view, 1)
         self.strip = StepStrip(THUMBNAILS)
@@ -68,6 +70,9 @@ class InputPanel(QFrame):
         if self._input is None:
             self.image.clear()
         else:
+            grey = self._input.ndim == 2  # through the grey table, the fast path; colour as it is
+            if (self.image.lut is PLAIN_GREY) != grey:
+                self.image.setLookupTable(PLAIN_GREY if grey else None, update=False)
             self.image.setImage(self._input, autoLevels=False, levels=(0, 1))
         if self.channels.isChecked() and self._input is not None and self._input.ndim == 3:
             shown = [(self._input[..., i], name) for i, name in enumerate(("red", "green", "blue"))]
@@ -100,6 +105,7 @@ class StepStrip(QWidget):
         self._count = count
         self._pictures: list[QImage | None] = [None] * count
         self._captions = [""] * count
+        self._laid_out: dict[str, QStaticText] = {}  # captions laid out once: text is the dearest part to paint
 
     def captions(self) -> list[str]:
         return list(self._captions)
@@ -115,9 +121,7 @@ class StepStrip(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         width = self.width() / self._count
-        font = painter.font()
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        painter.setFont(font)
+        painter.setFont(self._caption_font())
         painter.setPen(QColor("#888"))
         for i, (image, caption) in enumerate(zip(self._pictures, self._captions)):
             left = i * width
@@ -126,9 +130,20 @@ class StepStrip(QWidget):
                 size = QSizeF(image.width() * scale, image.height() * scale)
                 corner = QPointF(left + (width - size.width()) / 2, 2 + (THUMBNAIL_SIDE - size.height()) / 2)
                 painter.drawImage(QRectF(corner, size), image)  # nearest pixels, as the views draw them
-            painter.drawText(QRectF(left, THUMBNAIL_SIDE + 4, width, self._caption_height),
-                             Qt.AlignmentFlag.AlignCenter, caption)
+            if caption:
+                text = self._laid_out.get(caption) or self._laid_out.setdefault(caption, self._lay_out(caption))
+                painter.drawStaticText(QPointF(left + (width - text.size().width()) / 2, THUMBNAIL_SIDE + 4), text)
         painter.end()
+
+    def _caption_font(self) -> QFont:
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        return font
+
+    def _lay_out(self, caption: str) -> QStaticText:
+        text = QStaticText(caption)
+        text.prepare(font=self._caption_font())
+        return text
 
 
 def _picture(image: np.ndarray) -> QImage:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap, QStaticText
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from gui.common.live_text import LiveText
@@ -68,6 +68,7 @@ class NeighbourGrid(QWidget):
         self.labels: list[str] = []
         self.tips: list[str] = []
         self._made: dict[int, QPixmap] = {}  # thumbnails by training digit: a stroke meets the same ones again
+        self._laid_out: dict[str, QStaticText] = {}  # labels laid out once: text is the dearest part to paint
 
     def set_digits(self, keys, images, labels, tips) -> None:
         """uint8 digits (ink bright) named by `keys` (their index), their labels and tool tips."""
@@ -100,9 +101,15 @@ class NeighbourGrid(QWidget):
         for slot, (picture, label) in enumerate(zip(self.pictures, self.labels)):
             cell = self.cell_rect(slot)
             painter.drawPixmap(cell.center().x() - ICON // 2, cell.top() + 2, picture)
-            painter.drawText(QRect(cell.left(), cell.top() + ICON + 2, cell.width(), self._label_height),
-                             Qt.AlignmentFlag.AlignCenter, label)
+            text = self._laid_out.get(label) or self._laid_out.setdefault(label, self._lay_out(label))
+            painter.drawStaticText(QPointF(cell.left() + (cell.width() - text.size().width()) / 2,
+                                           cell.top() + ICON + 2), text)
         painter.end()
+
+    def _lay_out(self, label: str) -> QStaticText:
+        text = QStaticText(label)
+        text.prepare(font=self.font())
+        return text
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         slot = self.slot_at(event.position().toPoint())
@@ -163,10 +170,10 @@ class NoveltyPanel(QFrame):
         if index is not self._index:
             self._index = index
             self.detail.setText(f"nearest of {len(index):,} training digits:")
-        self.detail.setToolTip(f"The score is the mean distance from this input to its {K} nearest training digits "
-                               f"in the {index.layer} layer (the one before the output), ranked among the same "
-                               f"distances of {len(index.calibration):,} MNIST test digits: "
-                               f"{novelty.percentile:.1f}% of them are as near or nearer.")
+            self.detail.setToolTip(f"The score is the mean distance from the input to its {K} nearest training "
+                                   f"digits in the {index.layer} layer (the one before the output), ranked among the "
+                                   f"same distances of {len(index.calibration):,} MNIST test digits: the percentile "
+                                   f"is the share of them as near or nearer.")
         if self._shown is not None and np.array_equal(self._shown, novelty.neighbours):
             return
         self._shown = novelty.neighbours
