@@ -178,17 +178,17 @@ def _drop_specks(ink: np.ndarray) -> np.ndarray:
 def _large_blobs(ink: np.ndarray, solid: np.ndarray) -> np.ndarray:
     """`ink` where it belongs to a large blob of `solid` ink or lies within its rim, else 0."""
     labels, count = ndimage.label(solid, structure=np.ones((3, 3)))
-    objects = ndimage.find_objects(labels)
-    mass = np.array([ink[box][labels[box] == i + 1].sum() for i, box in enumerate(objects)])
-    kept = np.flatnonzero(mass >= _MIN_PART * mass.max())
-    boxes = [objects[i] for i in kept]
-    region = tuple(slice(max(min(b[axis].start for b in boxes) - _RIM, 0),
-                         min(max(b[axis].stop for b in boxes) + _RIM, ink.shape[axis])) for axis in (0, 1))
-    keep = np.zeros(count + 1, dtype=bool)
-    keep[kept + 1] = True
-    mask = _grown(keep[labels[region]], _RIM)
+    if count == 1:  # one blob (most drawings): it is kept, and `solid` already spans the box
+        mask = _grown(solid, _RIM)
+        return np.where(mask, ink, 0.0).astype(np.float32, copy=False)
+    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count + 1)[1:]
+    keep = np.r_[False, mass >= _MIN_PART * mass.max()]
+    kept = keep[labels]
+    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
+    region = (slice(max(rows[0] - _RIM, 0), min(rows[-1] + 1 + _RIM, ink.shape[0])),
+              slice(max(cols[0] - _RIM, 0), min(cols[-1] + 1 + _RIM, ink.shape[1])))
     cleaned = np.zeros_like(ink, dtype=np.float32)
-    cleaned[region] = np.where(mask, ink[region], 0.0)
+    cleaned[region] = np.where(_grown(kept[region], _RIM), ink[region], 0.0)
     return cleaned
 
 
@@ -278,7 +278,9 @@ def _centre_by_mass(scaled: np.ndarray, height: int, width: int) -> np.ndarray:
     h, w = scaled.shape
     top, left = (height - h) // 2, (width - w) // 2
     frame[top:top + h, left:left + w] = scaled
-    cy, cx = ndimage.center_of_mass(frame)
+    total = float(frame.sum(dtype=np.float64))
+    cy = float(frame.sum(axis=1, dtype=np.float64) @ np.arange(height)) / total
+    cx = float(frame.sum(axis=0, dtype=np.float64) @ np.arange(width)) / total
     # Whole-pixel shifts, as MNIST did: no resampling blur. Clamped so the digit stays in the frame.
     rows = np.flatnonzero(frame.max(axis=1) > 0)
     cols = np.flatnonzero(frame.max(axis=0) > 0)
