@@ -38,23 +38,3 @@ def test_colour_images_and_downsampled_ones_take_pyqtgraphs_path(qapp):
     item.render()
     assert item.qimage is not None and item.qimage.format() != QImage.Format.Format_ARGB32_Premultiplied
 
-
-def test_the_model_input_is_shown_in_plain_grey_and_a_colour_input_in_its_colours(qtbot):
-    from gui.inspect.input_panel import InputPanel
-
-    panel = InputPanel()
-    qtbot.addWidget(panel)
-    grey = np.linspace(0, 1, 28 * 28, dtype=np.float32).reshape(28, 28, 1)
-    panel.show_input(grey, [])
-    shown = rendered_rgba(panel.image)
-    assert panel.image.qimage.format() == QImage.Format.Format_ARGB32_Premultiplied
-    expected = pg.ImageItem(grey[..., 0], levels=(0, 1))  # pyqtgraph's own grey
-    np.testing.assert_array_equal(shown, rendered_rgba(expected))
-    assert shown[0, 0, 0] == 0 and shown[-1, -1, 0] == 255
-    colour = np.zeros((8, 8, 3), np.float32)
-    colour[..., 0] = 1.0  # red
-    panel.show_input(colour, [])
-    shown = rendered_rgba(panel.image)
-    assert (shown[..., 0] == 255).all() and (shown[..., 1:3] == 0).all()
-    panel.show_input(grey, [])  # and back to grey
-    np.testing.assert_array_equal(rendered_rgba(panel.image), rendered_rgba(expected))
