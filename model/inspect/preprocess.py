@@ -278,9 +278,10 @@ def _centre_by_mass(scaled: np.ndarray, height: int, width: int) -> np.ndarray:
     h, w = scaled.shape
     top, left = (height - h) // 2, (width - w) // 2
     frame[top:top + h, left:left + w] = scaled
-    total = float(frame.sum(dtype=np.float64))
-    cy = float(frame.sum(axis=1, dtype=np.float64) @ np.arange(height)) / total
-    cx = float(frame.sum(axis=0, dtype=np.float64) @ np.arange(width)) / total
+    # As ndimage.center_of_mass sums (a float32 total), so a digit half a pixel off centre moves the same way.
+    total = frame.sum()
+    cy = float(np.sum(frame * np.arange(height, dtype=np.float64)[:, np.newaxis]) / total)
+    cx = float(np.sum(frame * np.arange(width, dtype=np.float64)[np.newaxis, :]) / total)
     # Whole-pixel shifts, as MNIST did: no resampling blur. Clamped so the digit stays in the frame.
     rows = np.flatnonzero(frame.max(axis=1) > 0)
     cols = np.flatnonzero(frame.max(axis=0) > 0)

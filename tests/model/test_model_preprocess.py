@@ -113,3 +113,28 @@ def test_fast_mask_growing_and_outlines_match_scipy_morphology():
         mask = rng.random((int(rng.integers(1, 30)), int(rng.integers(1, 30)))) > rng.random()
         assert np.array_equal(_grown(mask, 2), ndimage.binary_dilation(mask, iterations=2))
         assert np.array_equal(_outline(mask), mask & ~ndimage.binary_erosion(mask))
+
+
+def test_centring_by_mass_moves_a_digit_as_scipys_centre_of_mass_says_even_half_a_pixel_off():
+    from scipy import ndimage
+
+    from model.inspect.preprocess import _centre_by_mass
+
+    rng = np.random.default_rng(4)
+    shapes = []
+    for _ in range(300):  # upright bars, some flagged: often exactly half a pixel off centre, where rounding decides
+        page = np.zeros((100, 100), np.float32)
+        top, left = rng.integers(0, 40, 2)
+        page[top:top + rng.integers(20, 60), left:left + rng.integers(4, 30)] = 1
+        if rng.random() < 0.5:
+            page[top:top + 4, max(0, left - rng.integers(0, 20)):left + 3] = 1
+        shapes.append(next(step.image for step in preprocess(page).steps if step.name.startswith("scaled")))
+    for scaled in shapes:
+        moved = _centre_by_mass(scaled, 28, 28)
+        frame = np.zeros((28, 28), np.float32)
+        top, left = (28 - scaled.shape[0]) // 2, (28 - scaled.shape[1]) // 2
+        frame[top:top + scaled.shape[0], left:left + scaled.shape[1]] = scaled
+        cy, cx = ndimage.center_of_mass(frame)
+        rows, cols = np.flatnonzero(moved.max(axis=1) > 0), np.flatnonzero(moved.max(axis=0) > 0)
+        assert cols[0] - left == int(np.clip(round(13.5 - cx), -left, 27 - (left + scaled.shape[1] - 1)))
+        assert rows[0] - top == int(np.clip(round(13.5 - cy), -top, 27 - (top + scaled.shape[0] - 1)))
