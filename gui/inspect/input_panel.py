@@ -4,7 +4,7 @@ steps (or, on request, the input's three channels)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSizeF
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QStaticText
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -39,7 +39,7 @@ class InputPanel(QFrame):
         self.view.setBackground(None)
         self.view.setMinimumHeight(170)
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        self.image = ColourMappedImage(levels=(0, 1))
+        self.image = ColourMappedImage(levels=(0, 1), lut=PLAIN_GREY)  # a colour input ignores the table
         self.box.addItem(self.image)
         layout.addWidget(self.view, 1)
         self.strip = StepStrip(THUMBNAILS)
@@ -70,9 +70,6 @@ class InputPanel(QFrame):
         if self._input is None:
             self.image.clear()
         else:
-            grey = self._input.ndim == 2  # through the grey table, the fast path; colour as it is
-            if (self.image.lut is PLAIN_GREY) != grey:
-                self.image.setLookupTable(PLAIN_GREY if grey else None, update=False)
             self.image.setImage(self._input, autoLevels=False, levels=(0, 1))
         if self.channels.isChecked() and self._input is not None and self._input.ndim == 3:
             shown = [(self._input[..., i], name) for i, name in enumerate(("red", "green", "blue"))]
@@ -139,6 +136,11 @@ class StepStrip(QWidget):
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 0.85)
         return font
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._laid_out.clear()  # their sizes, which centre them, are the old font's
+        super().changeEvent(event)
 
     def _lay_out(self, caption: str) -> QStaticText:
         text = QStaticText(caption)

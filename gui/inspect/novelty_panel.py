@@ -106,6 +106,11 @@ class NeighbourGrid(QWidget):
                                            cell.top() + ICON + 2), text)
         painter.end()
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._laid_out.clear()  # their sizes, which centre them, are the old font's
+        super().changeEvent(event)
+
     def _lay_out(self, label: str) -> QStaticText:
         text = QStaticText(label)
         text.prepare(font=self.font())

@@ -12,7 +12,6 @@ Anything else (branches, other layers or options) is `Unsupported`, and TensorFl
 from __future__ import annotations
 
 import functools
-
 import io
 import json
 import re

@@ -37,4 +37,3 @@ def test_colour_images_and_downsampled_ones_take_pyqtgraphs_path(qapp):
     item = ColourMappedImage(colour, levels=(0, 1))
     item.render()
     assert item.qimage is not None and item.qimage.format() != QImage.Format.Format_ARGB32_Premultiplied
-
