@@ -4,11 +4,12 @@ steps (or, on request, the input's three channels)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QStaticText
+from PySide6.QtCore import QPointF, QRectF, QSizeF
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common.colour_image import ColourMappedImage
+from gui.common.laid_out_text import LaidOutTexts
 from gui.common.pictures import qimage_of
 from gui.common.plotting import on_hover, paints_own_background, pg
 
@@ -102,7 +103,7 @@ class StepStrip(QWidget):
         self._count = count
         self._pictures: list[QImage | None] = [None] * count
         self._captions = [""] * count
-        self._laid_out: dict[str, QStaticText] = {}  # captions laid out once: text is the dearest part to paint
+        self._captions_laid_out = LaidOutTexts()
 
     def captions(self) -> list[str]:
         return list(self._captions)
@@ -128,24 +129,13 @@ class StepStrip(QWidget):
                 corner = QPointF(left + (width - size.width()) / 2, 2 + (THUMBNAIL_SIDE - size.height()) / 2)
                 painter.drawImage(QRectF(corner, size), image)  # nearest pixels, as the views draw them
             if caption:
-                text = self._laid_out.get(caption) or self._laid_out.setdefault(caption, self._lay_out(caption))
-                painter.drawStaticText(QPointF(left + (width - text.size().width()) / 2, THUMBNAIL_SIDE + 4), text)
+                self._captions_laid_out.draw_centred(painter, caption, left + width / 2, THUMBNAIL_SIDE + 4)
         painter.end()
 
     def _caption_font(self) -> QFont:
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 0.85)
         return font
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.FontChange:
-            self._laid_out.clear()  # their sizes, which centre them, are the old font's
-        super().changeEvent(event)
-
-    def _lay_out(self, caption: str) -> QStaticText:
-        text = QStaticText(caption)
-        text.prepare(font=self._caption_font())
-        return text
 
 
 def _picture(image: np.ndarray) -> QImage:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap, QStaticText
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from gui.common.laid_out_text import LaidOutTexts
 from gui.common.live_text import LiveText
 from gui.common.pictures import digit_icon
 from gui.worker import Job, Worker
@@ -68,7 +69,7 @@ class NeighbourGrid(QWidget):
         self.labels: list[str] = []
         self.tips: list[str] = []
         self._made: dict[int, QPixmap] = {}  # thumbnails by training digit: a stroke meets the same ones again
-        self._laid_out: dict[str, QStaticText] = {}  # labels laid out once: text is the dearest part to paint
+        self._labels_laid_out = LaidOutTexts()
 
     def set_digits(self, keys, images, labels, tips) -> None:
         """uint8 digits (ink bright) named by `keys` (their index), their labels and tool tips."""
@@ -101,20 +102,8 @@ class NeighbourGrid(QWidget):
         for slot, (picture, label) in enumerate(zip(self.pictures, self.labels)):
             cell = self.cell_rect(slot)
             painter.drawPixmap(cell.center().x() - ICON // 2, cell.top() + 2, picture)
-            text = self._laid_out.get(label) or self._laid_out.setdefault(label, self._lay_out(label))
-            painter.drawStaticText(QPointF(cell.left() + (cell.width() - text.size().width()) / 2,
-                                           cell.top() + ICON + 2), text)
+            self._labels_laid_out.draw_centred(painter, label, cell.left() + cell.width() / 2, cell.top() + ICON + 2)
         painter.end()
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.FontChange:
-            self._laid_out.clear()  # their sizes, which centre them, are the old font's
-        super().changeEvent(event)
-
-    def _lay_out(self, label: str) -> QStaticText:
-        text = QStaticText(label)
-        text.prepare(font=self.font())
-        return text
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         slot = self.slot_at(event.position().toPoint())
