@@ -155,8 +155,7 @@ def _ink(grey: np.ndarray) -> np.ndarray:
     cleaned = np.zeros(grey.shape, dtype=np.float32)
     if peak < 0.1:  # no contrast: an empty page, however noisy
         return cleaned
-    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    box = _box(inked)
     ink = np.clip((contrast_of(grey[box]) / peak - _INK_THRESHOLD) / (1.0 - _INK_THRESHOLD), 0.0, 1.0)
     cleaned[box] = _drop_specks(ink)
     return cleaned
@@ -165,11 +164,9 @@ def _ink(grey: np.ndarray) -> np.ndarray:
 def _drop_specks(ink: np.ndarray) -> np.ndarray:
     """Only the digit's blobs, with their faint rims: no specks, no faint paper texture."""
     solid = ink > 0.3
-    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
-    if rows.size == 0:
+    page = _box(solid, _RIM)  # only the box round the solid ink and its rim is labelled: mostly empty page
+    if page is None:
         return ink
-    # Only the box round the solid ink and its rim is labelled: a drawing is mostly empty page.
-    page = (slice(max(rows[0] - _RIM, 0), rows[-1] + 1 + _RIM), slice(max(cols[0] - _RIM, 0), cols[-1] + 1 + _RIM))
     cleaned = np.zeros_like(ink, dtype=np.float32)
     cleaned[page] = _large_blobs(ink[page], solid[page])
     return cleaned
@@ -184,9 +181,7 @@ def _large_blobs(ink: np.ndarray, solid: np.ndarray) -> np.ndarray:
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count + 1)[1:]
     keep = np.r_[False, mass >= _MIN_PART * mass.max()]
     kept = keep[labels]
-    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
-    region = (slice(max(rows[0] - _RIM, 0), min(rows[-1] + 1 + _RIM, ink.shape[0])),
-              slice(max(cols[0] - _RIM, 0), min(cols[-1] + 1 + _RIM, ink.shape[1])))
+    region = _box(kept, _RIM)
     cleaned = np.zeros_like(ink, dtype=np.float32)
     cleaned[region] = np.where(_grown(kept[region], _RIM), ink[region], 0.0)
     return cleaned
@@ -215,9 +210,16 @@ def _outline(mask: np.ndarray) -> np.ndarray:
 
 
 def _crop(ink: np.ndarray) -> np.ndarray:
-    rows = np.flatnonzero(ink.max(axis=1) > 0)
-    cols = np.flatnonzero(ink.max(axis=0) > 0)
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return ink[_box(ink > 0)]
+
+
+def _box(mask: np.ndarray, margin: int = 0) -> tuple[slice, slice] | None:
+    """The rows and columns spanning `mask`'s True pixels, `margin` more each side within the array; None if none."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return (slice(max(rows[0] - margin, 0), rows[-1] + 1 + margin),
+            slice(max(cols[0] - margin, 0), cols[-1] + 1 + margin))
 
 
 def stroke_width(ink: np.ndarray) -> float:
