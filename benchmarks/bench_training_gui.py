@@ -86,7 +86,7 @@ def main() -> None:
                         help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST, else ../shared/data/mnist.npz)")
     args = parser.parse_args()
 
-    app = QApplication([])
+    _app = QApplication([])  # held for the run
     from gui.train.tab import TrainTab
     from model.data.mnist import load_mnist
 

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from model.data.mnist import Mnist, to_model_input
-from model.inspect.blas import one_blas_thread
+from model.inspect.blas import use_one_blas_thread
 
 CACHE_ENV = "DIGIT_LENS_CACHE"  # where indexes are kept (a test points it at a temporary folder)
 TRAIN_DIGITS = 20_000  # training digits in an index: 10 MB of float32 for a 128-wide layer, a lookup well under 1 ms
@@ -63,6 +63,7 @@ class NoveltyIndex:
 
     def __init__(self, layer: str, embeddings: np.ndarray, labels: np.ndarray, images: np.ndarray,
                  calibration: np.ndarray) -> None:
+        use_one_blas_thread()
         self.layer = layer  # the layer whose output is the embedding
         self.embeddings = np.ascontiguousarray(unit_rows(embeddings))
         self.squared_norms = np.einsum("ij,ij->i", self.embeddings, self.embeddings)
@@ -82,9 +83,8 @@ class NoveltyIndex:
         """The score, percentile and nearest training digits of one input's embedding."""
         query = unit_rows(np.reshape(embedding, (1, -1)))[0]
         count = min(max(K, NEIGHBOURS), len(self.embeddings))
-        with one_blas_thread():
-            candidates = self._candidates(query)
-            squared = self.squared_norms[candidates] - 2.0 * (self.embeddings[candidates] @ query) + float(query @ query)
+        candidates = self._candidates(query)
+        squared = self.squared_norms[candidates] - 2.0 * (self.embeddings[candidates] @ query) + float(query @ query)
         order = np.argsort(squared)[:count]
         nearest = candidates[order]
         distances = np.sqrt(np.maximum(squared[order], 0.0))

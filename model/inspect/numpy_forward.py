@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from model.inspect.blas import one_blas_thread
+from model.inspect.blas import use_one_blas_thread
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda x: x,
@@ -53,6 +53,7 @@ class NumpyForward:
     """A chain of layers run in numpy: `forward(image)` gives every layer's output for one image."""
 
     def __init__(self, name: str, input_shape: tuple[int, ...], layers: list[Layer]) -> None:
+        use_one_blas_thread()  # before the first product, while no other thread is in one
         self.name, self.input_shape, self.layers = name, tuple(input_shape), layers
         self._steps = [_step(layer) for layer in layers]
         self._last: tuple[np.ndarray, list[np.ndarray]] | None = None  # the last image and its outputs
@@ -97,10 +98,9 @@ class NumpyForward:
         if self._last is not None and np.array_equal(self._last[0], image):
             return self._last[1]
         x, outputs = image, []
-        with one_blas_thread():
-            for step in self._steps:
-                x = step(x)
-                outputs.append(x)
+        for step in self._steps:
+            x = step(x)
+            outputs.append(x)
         self._last = (image.copy(), outputs)
         return outputs
 
