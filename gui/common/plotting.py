@@ -1,11 +1,12 @@
-"""pyqtgraph, configured once for the whole window, the colour maps every view shares, and hover.
+"""pyqtgraph and Qt's painting, configured once for the whole window, the colour maps every view shares, and hover.
 
 Every gui module imports pyqtgraph from here (`from gui.common.plotting import pg`), so the
-options are set before the first item is made.
+options are set before the first item is made and the first view is painted.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import pyqtgraph as pg
@@ -13,6 +14,9 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QPalette
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # images are numpy arrays indexed [row, column]
+# Qt's raster engine hands large fills and image draws to a pool of threads and waits for them: on two cores,
+# with TensorFlow's workers beside it, the hand-off costs more than the drawing (read when Qt first paints).
+os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
 ACTIVATIONS = pg.colormap.get("viridis")  # feature maps, strips, the confusion matrix
 ACTIVATIONS_LUT = ACTIVATIONS.getLookupTable(nPts=256)
