@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -96,13 +97,17 @@ def test_branching_models_and_unknown_layers_are_left_to_tensorflow(tmp_path):
     assert open_preview(tmp_path / "broken.keras") is None
 
 
-def test_the_shipped_model_opens_from_its_file_without_importing_tensorflow():
+def test_the_shipped_model_opens_from_its_file_without_importing_tensorflow_and_sets_blas_to_one_thread_once():
     code = ("import sys; from model.inspect.preview import open_preview; from model.nets.store import SHIPPED_MODEL, read_info; "
-            "import numpy as np; p = open_preview(SHIPPED_MODEL, read_info(None)); img = np.zeros((28, 28, 1), np.float32); "
+            "import numpy as np; from threadpoolctl import threadpool_info; "
+            "blas = lambda: max(lib['num_threads'] for lib in threadpool_info() if lib['user_api'] == 'blas'); before = blas(); "
+            "p = open_preview(SHIPPED_MODEL, read_info(None)); img = np.zeros((28, 28, 1), np.float32); "
             "img[4:24, 13:16] = 1; r = p.inspect(img); "
-            "print(p.name, r.digit, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
-    name, digit, tensorflow, keras_imported = done.stdout.split()
-    assert (name, digit, tensorflow, keras_imported) == ("cnn_lens", "1", "False", "False")
+            "print(p.name, r.digit, 'tensorflow' in sys.modules, 'keras' in sys.modules, before, blas())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "2"})
+    name, digit, tensorflow, keras_imported, before, after = done.stdout.split()
+    # numpy's BLAS stays on one thread after the first model is read (never switched back and forth per product)
+    assert (name, digit, tensorflow, keras_imported, before, after) == ("cnn_lens", "1", "False", "False", "2", "1")
     preview = open_preview(SHIPPED_MODEL, read_info(None))
     assert preview.spec.class_names == tuple("0123456789")
