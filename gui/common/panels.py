@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QFrame, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common.colour_image import ColourMappedImage
 from gui.common.map_switch_view import TileImage
@@ -61,6 +62,9 @@ class ColourBar:
         self.box = box
         self.axis = pg.AxisItem("right")
         layout.addItem(self.axis)
+        # Half a line above and below the row, so the labels at the ends of the scale are not cut in half.
+        half_line = (QFontMetrics(self.axis.style["tickFont"] or QApplication.font()).height() + 1) // 2
+        layout.setContentsMargins(0, half_line, 0, half_line)
         self._levels = (0.0, 1.0)
         self.axis.setRange(*self._levels)
 

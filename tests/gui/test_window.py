@@ -75,6 +75,25 @@ def test_pipeline_shows_one_panel_per_stage_with_its_shapes(ready, qtbot):
     assert not np.isnan(conv.image.image).all()
 
 
+def test_colour_scale_labels_at_both_ends_are_shown_whole(ready, qtbot):
+    from PySide6.QtGui import QImage, QPainter
+
+    draw(ready, qtbot, ONE)
+    panel = ready.pipeline.panels[0]  # the input, on a 0..1 scale
+    ready.pipeline.scroll.ensureWidgetVisible(panel)
+    qtbot.wait(20)
+    axis = panel.bar.axis
+    canvas = QImage(10, 10, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(canvas)
+    _, _, texts = axis.generateDrawSpecs(painter)
+    painter.end()
+    shown = {text: panel.view.mapFromScene(axis.mapToScene(rect)).boundingRect() for rect, _, text in texts}
+    assert {"0", "1.0"} <= set(shown), sorted(shown)
+    view = panel.view.viewport().rect()
+    for text, rect in shown.items():
+        assert view.top() <= rect.top() and rect.bottom() <= view.bottom(), (text, rect, view)  # not cut off
+
+
 def test_clicking_a_first_layer_map_shows_its_kernel_and_input_patch(ready, qtbot):
     from PySide6.QtCore import QPointF
 
