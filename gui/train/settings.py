@@ -46,6 +46,9 @@ class TrainSettings(QGroupBox):
         self.source = QComboBox(objectName="trainSource")
         self.source.addItems(["MNIST through Keras (downloads once)", "Local .npz or IDX folder",
                               "Image folder: your own pictures, one subfolder per class"])
+        # Narrower than its longest choice when the column is (the list still shows each in full).
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source.setMinimumContentsLength(16)
         self.image_size = _spin("trainImageSize", 8, 256, 64, suffix=" px")
         self.image_size.setToolTip("Every picture is resized to this many pixels a side (bilinear, no crop)")
         self.image_colour = QCheckBox("Colour", objectName="trainImageColour", checked=True)

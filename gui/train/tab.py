@@ -45,7 +45,7 @@ class TrainTab(QWidget):
         self.progress = QProgressBar(objectName="trainProgress", maximum=100, value=0)
         self.counters = QLabel("Epoch -, batch -", objectName="trainCounters")
         self.status = QLabel("Choose settings and press Start.", objectName="trainStatus", wordWrap=True)
-        self.test_accuracy = QLabel("Test accuracy: -", objectName="trainTestAccuracy")
+        self.test_accuracy = QLabel("Test accuracy: -", objectName="trainTestAccuracy", wordWrap=True)
         self.use_button = QPushButton("Use this model", objectName="trainUse", enabled=False)
         self.use_button.setToolTip("Make this model the one Draw & Inspect uses")
         self.save_button = QPushButton("Save model...", objectName="trainSave", enabled=False)

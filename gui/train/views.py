@@ -17,6 +17,7 @@ from gui.common.plotting import ACTIVATIONS, pg
 from model.train.monitoring import HISTORY_COLUMNS, best_epoch
 
 GALLERY_LIMIT = 120
+HEADINGS = {"val_loss": "val loss", "val_accuracy": "val acc"}  # short enough for the table's narrow columns
 
 
 class EpochTable(QTableWidget):
@@ -24,7 +25,9 @@ class EpochTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(HISTORY_COLUMNS), parent, objectName="epochTable")
-        self.setHorizontalHeaderLabels(list(HISTORY_COLUMNS))
+        self.setHorizontalHeaderLabels([HEADINGS.get(name, name) for name in HISTORY_COLUMNS])
+        for column, name in enumerate(HISTORY_COLUMNS):
+            self.horizontalHeaderItem(column).setToolTip(f"{name} (the column's name in exported CSV files)")
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

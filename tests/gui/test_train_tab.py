@@ -78,6 +78,32 @@ def test_settings_ranges_and_missing_data_source(qtbot, tmp_path):
     assert widget.start_button.isEnabled() and settings.request().data_path is None
 
 
+def test_at_the_windows_size_nothing_in_the_settings_column_or_the_table_headings_is_cut_off(qtbot, tab):
+    from PySide6.QtWidgets import QScrollArea, QWidget
+
+    window = QMainWindow()
+    window.setCentralWidget(tab)
+    window.resize(1366, 740)  # the size the window opens at on a small laptop screen
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        for source in range(tab.settings.source.count()):  # the folder source has the longest choice, most rows
+            tab.settings.source.setCurrentIndex(source)
+            qtbot.wait(10)
+            viewport = tab.findChild(QScrollArea).viewport()
+            for child in viewport.findChildren(QWidget):
+                if child.isVisible():
+                    right = child.mapTo(viewport, child.rect().topRight()).x()
+                    assert right < viewport.width(), (child.objectName() or type(child).__name__, right, viewport.width())
+        header = tab.epoch_table.horizontalHeader()
+        for column in range(tab.epoch_table.columnCount()):
+            heading = tab.epoch_table.horizontalHeaderItem(column).text()
+            assert header.fontMetrics().horizontalAdvance(heading) < header.sectionSize(column), heading
+    finally:
+        window.takeCentralWidget().setParent(None)  # the tab outlives the window: the fixture shuts it down
+        window.close()
+
+
 def test_short_run_fills_curves_table_progress_and_gives_a_working_model(qtbot, tab, mnist, tmp_path):
     configure(tab, "mlp", epochs=1, digits=3000)
     click(qtbot, tab.findChild(type(tab.start_button), "trainStart"))
