@@ -71,8 +71,12 @@ def _inspect_photo(app, window, photo: Path, out: Path) -> None:
     model = window.train.model
     window.train.use_button.click()
     wait_until(lambda: window.draw.inspector is not None and window.draw.inspector.name == model.name, 120)
+    opened = []
+    window.imageOpened.connect(opened.append)  # the photo read (the second model opens the same name again)
     window.open_image(photo)
-    wait_until(lambda: window.draw.sample_note.text() == photo.name and window.draw.inspection is not None, 60)
+    wait_until(lambda: opened and window.draw.sample_note.text() == photo.name and window.draw.inspection is not None
+               and window.explain.attributor is not None, 60)  # and where it looks, built for this model
+    window.imageOpened.disconnect(opened.append)
     for _ in range(30):
         app.processEvents()
     window.grab().save(str(out))
