@@ -5,7 +5,9 @@
 Per model: from a synthetic mouse-move event on the canvas to every visible panel updated and
 the event loop idle (median, p95 over a few hundred moves), split into its parts per move
 (the mouse event, preprocessing, the model, each panel kind, the rest of the update, the
-repaint), next to the model alone (Inspector.inspect) and the preprocessing alone.
+repaint), next to the model alone (Inspector.inspect) and the preprocessing alone, and beside
+a fixed piece of work timed between the strokes (`speed_work`): the loop's median over that
+work's says whether a slow figure is the code or the shared machine's hour.
 Start-up: `python main.py` launched as a subprocess with DIGIT_LENS_STARTUP_TIMINGS=1, timed
 to the window shown and to the first prediction of a digit put on the canvas at once (before
 the model is ready); the same for `gui.app.run_app` called directly, which
@@ -118,6 +120,34 @@ def timed_parts():
         times.restore()
 
 
+def speed_work(runs: int) -> list[float]:
+    """Seconds of a fixed piece of work like a stroke's (Python calls, small numpy products, a scaled image
+    drawn with Qt), `runs` times. The machine is shared and its speed drifts by half within an hour: each
+    loop's figures are printed beside this work's, timed between its strokes, and as their ratio to it."""
+    import numpy as np
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+
+    rng = np.random.default_rng(0)
+    image, filters = rng.random((30, 30), np.float32), rng.random((9, 32), np.float32)
+    source, target = (QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied) for side in (200, 400))
+    source.fill(0xFF336699)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        sum(len(str(i)) for i in range(3000))
+        windows = np.lib.stride_tricks.sliding_window_view(image, (3, 3)).reshape(-1, 9)
+        for _ in range(20):
+            np.maximum(windows @ filters, 0.0).max()
+        painter = QPainter(target)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        for _ in range(5):
+            painter.drawImage(QRectF(0, 0, 400, 400), source)
+        painter.end()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
 def drawing_loop(app, model_path: str, attribution: str) -> dict:
     from PySide6.QtCore import QEvent
 
@@ -125,6 +155,7 @@ def drawing_loop(app, model_path: str, attribution: str) -> dict:
     from gui.common.scripting import ellipse, mouse, scaled, wait_until
     from model.inspect.preprocess import preprocess
 
+    speed: list[float] = []
     with timed_parts() as times:
         window = MainWindow(model_path=model_path)
         window.resize(1366, 740)
@@ -140,6 +171,7 @@ def drawing_loop(app, model_path: str, attribution: str) -> dict:
         canvas = window.canvas
         inputs = []
         for i in range(STROKES):
+            speed += speed_work(12)
             points = scaled(ellipse((140 + 10 * i, 140), (55, 90), MOVES_PER_STROKE), canvas)
             mouse(canvas, QEvent.Type.MouseButtonPress, points[0])
             wait_until(lambda: not window.draw._timer.isActive(), 180)
@@ -157,6 +189,7 @@ def drawing_loop(app, model_path: str, attribution: str) -> dict:
             pixels = canvas.pixels()
             canvas.clear()
             app.processEvents()
+        speed += speed_work(12)
         visible = len(window.pipeline.visible_panels())
     inspector = window.draw.inspector
     model_only, prep_only = [], []
@@ -169,7 +202,9 @@ def drawing_loop(app, model_path: str, attribution: str) -> dict:
         preprocess(pixels, inspector.input_shape)
         prep_only.append(time.perf_counter() - start)
     parts = times.summary()
-    result = {"model": inspector.name, "path": model_path, "attribution": attribution, "move_to_all_panels_updated": parts.pop("total"),
+    total, speed = parts.pop("total"), _summary(speed)
+    result = {"model": inspector.name, "path": model_path, "attribution": attribution, "move_to_all_panels_updated": total,
+              "machine_speed_work": speed, "median_over_speed_work": round(total["median_ms"] / speed["median_ms"], 2),
               "panels_in_view": f"{visible} of {len(window.pipeline.panels)} (and the output and input panels)",
               "parts_per_move": parts, "model_only_inspect": _summary(model_only), "preprocess_only": _summary(prep_only)}
     window.close()
