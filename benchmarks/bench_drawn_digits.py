@@ -82,8 +82,17 @@ def prepare(family: str, n: int, seed: int, data: str | None, shape: tuple[int, 
     return inputs, plain, labels, infos
 
 
-def _accuracy(hits: list[bool]) -> dict:
-    return {"n": len(hits), "accuracy": round(float(np.mean(hits)), 4) if hits else None}
+def _accuracy(hits) -> dict:
+    """The share of `hits` that are True, with its 95% Wilson interval: 150 digits pin a share near
+    98% down to about 94-99%, so a small group's figure moves by a point or two from one seed to the next."""
+    from scipy.stats import binomtest
+
+    hits = np.asarray(hits, dtype=bool)
+    if not hits.size:
+        return {"n": 0, "accuracy": None}
+    interval = binomtest(int(hits.sum()), int(hits.size)).proportion_ci(0.95, method="wilson")
+    return {"n": int(hits.size), "accuracy": round(float(hits.mean()), 4),
+            "interval_95": [round(float(interval.low), 4), round(float(interval.high), 4)]}
 
 
 def _breakdown(correct: np.ndarray, infos: list[DrawnInfo], key) -> dict:

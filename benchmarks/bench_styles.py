@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench_drawn_digits import _compact_json, _top_confusions  # noqa: E402
+from bench_drawn_digits import _accuracy, _compact_json, _top_confusions  # noqa: E402
 from model.data.mnist import DataError, load_mnist  # noqa: E402
 from drawn_digits import TEMPLATES, render_stroke_digit, template_paths  # noqa: E402
 from model.inspect.preprocess import preprocess  # noqa: E402
@@ -67,19 +67,6 @@ def style_inputs(per_style: int, seed: int, workers: int) -> tuple[np.ndarray, n
     names = [style_name(*STYLES[index]) for index in range(len(STYLES)) for _ in range(per_style)]
     hooks = np.tile(np.arange(per_style) % 2 == 1, len(STYLES))
     return inputs, labels, names, hooks
-
-
-def _accuracy(hits) -> dict:
-    """The share of `hits` that are True, with its 95% Wilson interval: 150 digits a style pin a share near
-    98% down to about 94-99%, so one style's figure moves by a point or two from one seed to the next."""
-    from scipy.stats import binomtest
-
-    hits = np.asarray(hits, dtype=bool)
-    if not hits.size:
-        return {"n": 0, "accuracy": None}
-    interval = binomtest(int(hits.sum()), int(hits.size)).proportion_ci(0.95, method="wilson")
-    return {"n": int(hits.size), "accuracy": round(float(hits.mean()), 4),
-            "interval_95": [round(float(interval.low), 4), round(float(interval.high), 4)]}
 
 
 def per_style(correct: np.ndarray, names: list[str]) -> dict[str, dict]:
