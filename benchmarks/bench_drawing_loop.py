@@ -202,9 +202,9 @@ def drawing_loop(app, model_path: str, attribution: str) -> dict:
         preprocess(pixels, inspector.input_shape)
         prep_only.append(time.perf_counter() - start)
     parts = times.summary()
-    total, speed = parts.pop("total"), _summary(speed)
+    total, work = parts.pop("total"), _summary(speed)
     result = {"model": inspector.name, "path": model_path, "attribution": attribution, "move_to_all_panels_updated": total,
-              "machine_speed_work": speed, "median_over_speed_work": round(total["median_ms"] / speed["median_ms"], 2),
+              "machine_speed_work": work, "median_over_speed_work": round(total["median_ms"] / work["median_ms"], 2),
               "panels_in_view": f"{visible} of {len(window.pipeline.panels)} (and the output and input panels)",
               "parts_per_move": parts, "model_only_inspect": _summary(model_only), "preprocess_only": _summary(prep_only)}
     window.close()

@@ -16,6 +16,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -95,10 +96,11 @@ def _accuracy(hits) -> dict:
             "interval_95": [round(float(interval.low), 4), round(float(interval.high), 4)]}
 
 
-def _breakdown(correct: np.ndarray, infos: list[DrawnInfo], key) -> dict:
+def _breakdown(correct: np.ndarray, items: Sequence, key) -> dict:
+    """Accuracy per group of `items` (one per answer in `correct`), grouped by `key(item)`."""
     groups: dict[str, list[bool]] = defaultdict(list)
-    for ok, info in zip(correct, infos):
-        groups[str(key(info))].append(bool(ok))
+    for ok, item in zip(correct, items):
+        groups[str(key(item))].append(bool(ok))
     return {name: _accuracy(groups[name]) for name in sorted(groups)}
 
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench_drawn_digits import _accuracy, _compact_json, _top_confusions  # noqa: E402
+from bench_drawn_digits import _accuracy, _breakdown, _compact_json, _top_confusions  # noqa: E402
 from model.data.mnist import DataError, load_mnist  # noqa: E402
 from drawn_digits import TEMPLATES, render_stroke_digit, template_paths  # noqa: E402
 from model.inspect.preprocess import preprocess  # noqa: E402
@@ -67,13 +67,6 @@ def style_inputs(per_style: int, seed: int, workers: int) -> tuple[np.ndarray, n
     names = [style_name(*STYLES[index]) for index in range(len(STYLES)) for _ in range(per_style)]
     hooks = np.tile(np.arange(per_style) % 2 == 1, len(STYLES))
     return inputs, labels, names, hooks
-
-
-def per_style(correct: np.ndarray, names: list[str]) -> dict[str, dict]:
-    groups: dict[str, list[bool]] = defaultdict(list)
-    for ok, name in zip(correct, names):
-        groups[name].append(bool(ok))
-    return {name: _accuracy(groups[name]) for name in sorted(groups)}
 
 
 def unsure_score(probabilities: np.ndarray, labels: np.ndarray) -> dict:
@@ -135,7 +128,7 @@ def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[
     correct = predicted == labels
     mnist_probabilities = model.predict(values(mnist.x_test[..., None].astype(np.float32) / 255.0),
                                         batch_size=512, verbose=0)
-    styles = per_style(correct, names)
+    styles = _breakdown(correct, names, str)  # accuracy per style name
     worst = min(styles, key=lambda name: styles[name]["accuracy"])
     result = {
         "model": model_path,
