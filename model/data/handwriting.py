@@ -73,7 +73,10 @@ def _one(r: np.random.Generator, flag: bool, foot: bool, straight_flag: bool = F
     top, bottom = (0.5, 0.0), (0.5 + r.uniform(-0.06, 0.06), 1.0)
     strokes = [_line(top, bottom)]
     if flag:
-        length, angle = r.uniform(0.12, 0.6), np.radians(r.uniform(25, 70))  # angle from straight down
+        # Angle from straight down.  Short flags may be nearly level; a long one is steeper, since a long,
+        # nearly level stroke at the top is a 7's bar (drawn as 1s, they taught the model that 7s are 1s).
+        length = r.uniform(0.12, 0.7)
+        angle = np.radians(r.uniform(25, 70 - 15 * np.clip((length - 0.25) / 0.35, 0, 1)))
         start = (0.5 - length * np.sin(angle), length * np.cos(angle))
         # A straight up-stroke meeting the stem at a sharp corner, or a slightly bowed one.
         up = _line(start, top) if straight_flag else _smooth(
@@ -154,9 +157,11 @@ def _six(r: np.random.Generator, straight: bool) -> Strokes:
 def _seven(r: np.random.Generator, crossed: bool) -> Strokes:
     w = r.uniform(0.28, 0.38)
     top_left, top_right = (0.5 - w, r.uniform(-0.02, 0.05)), (0.5 + w, 0.0)
-    foot = (0.5 + r.uniform(-0.25, 0.05), 1.0)
+    # An upright writer's 7 (the warp adds slant): the stem leaves the bar at 55 degrees or more, as no
+    # long flag of a 1 does, so 7s do not teach the model that flagged 1s are 7s.
+    foot = (top_right[0] - r.uniform(0.15, 0.5), 1.0)
     head = _line((0.5 - w - r.uniform(0, 0.04), r.uniform(0.08, 0.2)), top_left) if r.random() < 0.35 else _line(top_left)
-    bend = r.uniform(-0.08, 0.08)
+    bend = r.uniform(-0.04, 0.08)
     stem = _smooth([top_right, ((top_right[0] + foot[0]) / 2 + bend, 0.5), foot], 20)
     strokes = [_join(head, stem)]
     if crossed:

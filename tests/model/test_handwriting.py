@@ -25,7 +25,7 @@ def test_every_style_draws_a_digit_that_preprocesses_to_28x28():
         for seed in range(3):
             rng = np.random.default_rng([seed, label])
             page = draw_page(style_strokes(label, style, rng), rng)
-            assert page.dtype == np.uint8 and min(page.shape) >= 24
+            assert page.dtype == np.uint8 and page.shape[0] >= 24  # 24-300 px high; a 1 may be narrower
             fed = preprocess(page).model_input
             assert fed is not None, (label, style)
             assert fed.shape == (28, 28, 1) and fed.max() == pytest.approx(1.0)
@@ -50,6 +50,34 @@ def test_pages_come_in_both_polarities_and_many_sizes():
     assert any(dark_paper) and not all(dark_paper)
     sides = [max(page.shape) for page in pages]
     assert min(sides) < 80 and max(sides) > 300
+
+
+def _flag(strokes: list[np.ndarray]) -> tuple[float, float]:
+    """A flagged 1's flag: length and angle from straight down (degrees), from its start to the stem's top."""
+    start = strokes[0][0]
+    top = np.array([0.5, 0.0])
+    return float(np.linalg.norm(top - start)), float(np.degrees(np.arctan2(top[0] - start[0], start[1] - top[1])))
+
+
+def _corner_angle(strokes: list[np.ndarray]) -> float:
+    """A 7's angle (degrees) between its bar and its stem, where the stem leaves the bar."""
+    line = strokes[0]
+    corner = int(np.argmax(line[:, 0] > 0.7))  # the bar's right end: every head point is left of it
+    bar = line[corner - 1] - line[corner]
+    stem = line[corner + 2] - line[corner]
+    cos = bar @ stem / np.linalg.norm(bar) / np.linalg.norm(stem)
+    return float(np.degrees(np.arccos(cos)))
+
+
+def test_a_long_nearly_level_stroke_at_the_top_is_drawn_only_as_a_sevens_bar():
+    flags = [_flag(STYLES[1][style](np.random.default_rng([seed, 1])))
+             for style in ("flag", "straight-flag", "flag-foot") for seed in range(300)]
+    lengths, angles = np.array(flags).T
+    assert lengths.max() > 0.65 and angles.max() > 65  # long flags, and nearly level short ones
+    assert angles[lengths > 0.6].max() < 56  # a long flag stays steep
+    corners = [_corner_angle(STYLES[7][style](np.random.default_rng([seed, 7])))
+               for style in ("plain", "crossed") for seed in range(300)]
+    assert min(corners) > 54 and max(corners) < 100  # never as sharp as a long flag
 
 
 def test_training_digits_do_not_come_from_the_evaluation_generator():
