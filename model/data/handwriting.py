@@ -270,7 +270,7 @@ def draw_page(strokes: Strokes, r: np.random.Generator) -> np.ndarray:
     pen = max(1.0, height * np.exp(r.uniform(np.log(0.02), np.log(0.18))))
     scale = height / size[1]
     box = size[::-1] * scale + pen + 2  # (h, w) in pixels
-    page = (box * r.uniform(1.0, 1.8, 2)).astype(int) + 2
+    page = np.maximum((box * r.uniform(1.0, 1.8, 2)).astype(int) + 2, 24)  # a thin 1 still gets a page 24 px wide
     origin = r.uniform(0, page - box) + pen / 2 + 1  # (row, col) of the digit's top-left
     s = _SUPERSAMPLE
     ink = Image.new("L", (int(page[1]) * s, int(page[0]) * s), 0)
