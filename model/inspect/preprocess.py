@@ -240,16 +240,18 @@ def _pen_width(work: np.ndarray) -> float:
 
 
 def _even_strokes(cropped: np.ndarray) -> np.ndarray:
-    """The crop at 8x the 20 px box, its pen widened or narrowed toward MNIST's widths.
+    """The crop itself when its pen is as wide as MNIST's; else the crop at 8x the 20 px box with its pen
+    widened or narrowed toward MNIST's widths.
 
     Strokes grow or shrink by a distance (Euclidean distance transforms), with a
-    one-pixel soft edge.
+    one-pixel soft edge.  A crop that needs no evening is not sent through the 8x copy: scaling a small
+    digit (a scan, an MNIST digit) up and down again blurs it by about a pixel.
     """
     work = _scale_longer_side(cropped, _WORK_BOX)
     width = _pen_width(work)
     low, high = STROKE_RANGE
     if width <= 0 or low <= width <= high:
-        return work
+        return cropped
     target = low if width < low else high
     # Growing or shrinking the strokes by r also grows or shrinks the box they are scaled from.
     radius = abs(width - target) * _MEASURE_SCALE / (2.0 * (1.0 - target / MNIST_BOX))

@@ -138,3 +138,17 @@ def test_centring_by_mass_moves_a_digit_as_scipys_centre_of_mass_says_even_half_
         rows, cols = np.flatnonzero(moved.max(axis=1) > 0), np.flatnonzero(moved.max(axis=0) > 0)
         assert cols[0] - left == int(np.clip(round(13.5 - cx), -left, 27 - (left + scaled.shape[1] - 1)))
         assert rows[0] - top == int(np.clip(round(13.5 - cy), -top, 27 - (top + scaled.shape[0] - 1)))
+
+
+def test_a_digit_already_in_mnists_form_comes_out_as_it_went_in_not_blurred():
+    """A 28x28 scan or MNIST digit (20 px box, MNIST's pen) is only moved to its centre of mass, not resampled."""
+    digit = np.zeros((28, 28), np.uint8)
+    digit[4:7, 7:21] = 255  # a 7's bar, 3 px thick
+    for row in range(7, 24):  # its stem, 3 px wide, down to the left
+        col = round(18 - (row - 7) * 0.5)
+        digit[row, col - 1:col + 2] = 255
+    assert 1.9 <= stroke_width(digit) <= 3.8
+    out = model_input(digit)[..., 0]
+    shifts = [(dy, dx) for dy in range(-4, 5) for dx in range(-4, 5)]  # to its centre of mass
+    best = min(np.abs(np.roll(out, shift, (0, 1)) - digit / 255).max() for shift in shifts)
+    assert best < 0.01  # scaled 20 px -> 160 px -> 20 px it came out blurred: edges off by 0.3 or more
