@@ -1,6 +1,6 @@
 """Accuracy on digits drawn by writers who are not in MNIST (see benchmarks/drawn_digits.py).
 
-Prints JSON: per family (stroke-rendered templates, redrawn MNIST test digits) the accuracy
+Prints JSON: per family (stroke-rendered templates, redrawn and scanned MNIST test digits) the accuracy
 with MNIST-style preprocessing, broken down by pen-width bucket, polarity and digit, plus
 the same model fed a plain 28x28 resize of the grey page for contrast.
 
@@ -28,10 +28,10 @@ import numpy as np
 from PIL import Image
 
 from model.data.mnist import load_mnist
-from drawn_digits import DrawnInfo, contact_sheet, redrawn_mnist, stroke_digits
+from drawn_digits import DrawnInfo, contact_sheet, redrawn_mnist, scanned_mnist, stroke_digits
 from model.inspect.preprocess import preprocess
 
-FAMILIES = ("stroke_digits", "redrawn_mnist_test")
+FAMILIES = ("stroke_digits", "redrawn_mnist_test", "scanned_mnist_test")
 _CHUNK = 100
 
 
@@ -47,6 +47,8 @@ def make(family: str, n: int, seed: int, data: str | None, start: int = 0):
     if family == "stroke_digits":
         return stroke_digits(n, seed=seed, start=start)
     mnist = _mnist(data)
+    if family == "scanned_mnist_test":
+        return scanned_mnist(mnist.x_test, mnist.y_test, n, seed=seed + 2, start=start)
     return redrawn_mnist(mnist.x_test, mnist.y_test, n, seed=seed + 1, start=start)
 
 

@@ -7,6 +7,8 @@ Two families, both deterministic given a seed:
   round joins at any pen width, size and position on pages of any size and either polarity.
 * `redrawn_mnist`: MNIST *test* digits traced to their centre line (or outline) and redrawn
   with a thinner or thicker pen, likewise placed on big pages of either polarity.
+* `scanned_mnist`: MNIST *test* digits as old digit-form scans kept them: 16x16 or 32x32 black
+  and white, in proportion or stretched to fill the box, enlarged blockily onto big pages.
 
 Images are 2-D uint8 arrays (0 black .. 255 white).  Each comes with a `DrawnInfo` saying
 how it was drawn, so accuracy can be broken down by pen and polarity.
@@ -316,6 +318,46 @@ def redrawn_mnist(x_test: np.ndarray, y_test: np.ndarray, n: int, seed: int = 0,
     for i in range(start, start + n):
         index = order[i % len(order)]
         made.append(redraw_mnist_digit(x_test[index], int(y_test[index]), np.random.default_rng([seed, i]), page_sides))
+    return _unzip(made)
+
+
+SCAN_KINDS = ("scan16-fit", "scan16-stretch", "scan32-fit", "scan32-stretch")
+
+
+def scan_mnist_digit(digit: np.ndarray, label: int, rng: np.random.Generator,
+                     page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
+    """One MNIST digit scanned as a digit form reader did: its ink box resized (Lanczos) into a 16x16 or 32x32
+    box, kept in proportion or stretched to fill it, thresholded at half, enlarged pixel by pixel onto a page."""
+    kind = SCAN_KINDS[int(rng.integers(len(SCAN_KINDS)))]
+    side = int(kind[4:6])
+    rows, cols = np.flatnonzero(digit.max(axis=1)), np.flatnonzero(digit.max(axis=0))
+    ink = Image.fromarray(digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    fit = side / max(ink.size)
+    size = (side, side) if kind.endswith("stretch") else (max(1, round(ink.width * fit)), max(1, round(ink.height * fit)))
+    box = np.zeros((side, side), dtype=np.float32)
+    top, left = (side - size[1]) // 2, (side - size[0]) // 2
+    box[top:top + size[1], left:left + size[0]] = np.asarray(ink.resize(size, Image.Resampling.LANCZOS)) >= 128
+    page = _page(rng, *page_sides)
+    cell = max(1, int(min(page) * rng.uniform(0.2, 0.9) / side))
+    blocky = np.kron(box, np.ones((cell, cell), dtype=np.float32))
+    page = (max(page[0], blocky.shape[0]), max(page[1], blocky.shape[1]))
+    r0, c0 = (int(v) for v in _place(rng, page, blocky.shape))
+    canvas = np.zeros(page, dtype=np.float32)
+    canvas[r0:r0 + blocky.shape[0], c0:c0 + blocky.shape[1]] = blocky
+    image, dark = _paper_and_ink(rng, canvas)
+    solid = box > 0
+    pen = 2.0 * solid.sum() / max(1, (solid & ~ndimage.binary_erosion(solid)).sum()) / size[1]  # as a share of the height
+    return image, DrawnInfo(int(label), f"mnist-{kind}", float(pen), dark, page, float(size[1] * cell))
+
+
+def scanned_mnist(x_test: np.ndarray, y_test: np.ndarray, n: int, seed: int = 0,
+                  page_sides: tuple[int, int] = (64, 600), start: int = 0
+                  ) -> tuple[list[np.ndarray], np.ndarray, list[DrawnInfo]]:
+    """Digits `start` .. `start + n` of a set of scanned MNIST test digits (`scan_mnist_digit`): images, labels,
+    infos; like `redrawn_mnist`, it walks a `seed`-shuffled order of the digits given."""
+    order = np.random.default_rng(seed).permutation(len(x_test))
+    made = [scan_mnist_digit(x_test[order[i % len(order)]], int(y_test[order[i % len(order)]]),
+                             np.random.default_rng([seed, i, 5]), page_sides) for i in range(start, start + n)]
     return _unzip(made)
 
 

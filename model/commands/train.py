@@ -48,7 +48,7 @@ def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
     from model.data.image_folder import DEFAULT_SIDE, FolderError, load_image_folder
 
     for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.limit, "--limit"),
-                        (args.augment, "--augment"), (args.styles, "--styles")):
+                        (args.augment, "--augment"), (args.styles, "--styles"), (args.scans, "--scans")):
         if given:
             return fail(f"{flag} is for MNIST digits; it does not go with --folder.")
     args.arch = args.arch or "colour_cnn"
@@ -74,7 +74,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
-                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles), csv_log=args.csv)
+                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles), scans=max(0, args.scans), csv_log=args.csv)
     names = getattr(data, "class_names", None)  # a folder's classes; None for MNIST's digits
     if args.init:
         try:
@@ -89,6 +89,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
           f"({model.count_params():,} parameters) on {data.source}: "
           f"{what}, {config.validation_split:.0%} held out for validation"
           f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
+          f"{f', plus {config.scans:,} of them scanned small' if config.scans else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
     table = _EpochTable(config.epochs, "images/s" if names else "digits/s")

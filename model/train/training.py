@@ -31,6 +31,7 @@ class TrainConfig:
     cosine_decay: bool = False
     seed: int = 0
     styles: int = 0  # handwriting-style digits (model/data/handwriting.py) mixed into the training digits
+    scans: int = 0  # training digits (MNIST's and the style digits) scanned small and black and white (model/data/scans.py), added
     csv_log: str | None = None  # a CSV file Keras' CSVLogger writes a row to after every epoch
 
 
@@ -211,6 +212,8 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
     (x_train, y_train), (x_val, y_val) = data.split(config.validation_split)
     if config.styles:
         x_train, y_train = with_style_digits(x_train, y_train, config.styles, config.seed)
+    if config.scans:
+        x_train, y_train = with_scanned_digits(x_train, y_train, config.scans, config.seed)
     batches = math.ceil(len(x_train) / config.batch_size)
     learning_rate = config.learning_rate
     if config.cosine_decay:
@@ -235,6 +238,14 @@ def with_style_digits(images: np.ndarray, labels: np.ndarray, count: int, seed: 
 
     styled, styled_labels = style_digits(count, seed=seed, workers=os.cpu_count() or 1)
     return np.concatenate([images, styled]), np.concatenate([labels, styled_labels.astype(labels.dtype)])
+
+
+def with_scanned_digits(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits plus `count` of them picked at random and scanned (model/data/scans.py), on every core."""
+    from model.data.scans import scanned_digits
+
+    scanned, scanned_labels = scanned_digits(images, labels, count, seed=seed, workers=os.cpu_count() or 1)
+    return np.concatenate([images, scanned]), np.concatenate([labels, scanned_labels])
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,

@@ -242,17 +242,18 @@ def _test_accuracy(result: subprocess.CompletedProcess) -> float:
     return float(next(line for line in result.stdout.splitlines() if line.startswith("Test accuracy")).split()[2].rstrip("%"))
 
 
-def test_train_mixes_in_style_digits_and_starts_from_a_given_model(tmp_path):
+def test_train_mixes_in_style_and_scanned_digits_and_starts_from_a_given_model(tmp_path):
     first = tmp_path / "first.keras"
     result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--limit", "2000", "--out", str(first))
     assert result.returncode == 0, result.stderr
     assert "15/15" in result.stderr  # 1,800 training digits in batches of 128
     tuned = tmp_path / "tuned.keras"
     again = run_cli("train", "--init", str(first), "--epochs", "1", "--limit", "2000", "--styles", "1000",
-                    "--augment", "--learning-rate", "1e-7", "--out", str(tuned))
+                    "--scans", "500", "--augment", "--learning-rate", "1e-7", "--out", str(tuned))
     assert again.returncode == 0, again.stderr
     assert f"from {first}" in again.stdout and "plus 1,000 handwriting-style digits" in again.stdout
-    assert "22/22" in again.stderr  # 1,800 + 1,000 digits
+    assert "plus 500 of them scanned small" in again.stdout
+    assert "26/26" in again.stderr  # 1,800 + 1,000 + 500 digits
     assert _test_accuracy(result) > 70 and abs(_test_accuracy(again) - _test_accuracy(result)) < 1.0  # same weights
     missing = run_cli("train", "--init", str(tmp_path / "none.keras"), "--epochs", "1", "--out", str(tmp_path / "y.keras"))
     assert missing.returncode == 2 and "--init" in missing.stderr and "Traceback" not in missing.stderr
