@@ -152,3 +152,15 @@ def test_a_digit_already_in_mnists_form_comes_out_as_it_went_in_not_blurred():
     shifts = [(dy, dx) for dy in range(-4, 5) for dx in range(-4, 5)]  # to its centre of mass
     best = min(np.abs(np.roll(out, shift, (0, 1)) - digit / 255).max() for shift in shifts)
     assert best < 0.01  # scaled 20 px -> 160 px -> 20 px it came out blurred: edges off by 0.3 or more
+
+
+def test_a_saved_model_input_or_mnist_digit_is_fed_exactly_as_it_is_in_either_polarity():
+    saved = np.round(model_input(draw_seven())[..., 0] * 255).astype(np.uint8)  # a 28x28 input, as MNIST's are
+    for page, note in ((saved, "light on dark"), (255 - saved, "dark on light")):
+        result = preprocess(page)
+        assert result.steps[-1].name == "already in MNIST's form: fed as it is", note
+        assert np.allclose(result.model_input[..., 0], saved / 255, atol=1e-6), note
+    moved = np.roll(saved, 4, axis=1)  # off centre: not MNIST's framing, so preprocessed as any image
+    result = preprocess(moved)
+    assert result.steps[-1].name == "centred by mass"
+    assert np.abs(result.model_input[..., 0] - saved / 255).mean() < 0.03
