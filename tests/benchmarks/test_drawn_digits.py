@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.drawn_digits import TEMPLATES, pen_bucket, redrawn_mnist, stroke_digits, thin
+from benchmarks.drawn_digits import SCAN_KINDS, TEMPLATES, pen_bucket, redrawn_mnist, scanned_mnist, stroke_digits, thin
 from model.nets.store import SHIPPED_MODEL
 
 
@@ -51,6 +51,23 @@ def test_redrawn_mnist_uses_given_digits_deterministically(mnist):
     assert all(64 <= s <= 600 for img in images for s in img.shape)
     thin_pens = [info.pen for info in infos if info.style == "mnist-skeleton"]
     assert min(thin_pens) < 0.03 and max(thin_pens) > 0.06
+
+
+def test_scanned_mnist_is_blocky_black_and_white_in_every_kind_and_both_polarities(mnist):
+    x, y = mnist.x_test[:500], mnist.y_test[:500]
+    images, labels, infos = scanned_mnist(x, y, 40, seed=1)
+    again, _, _ = scanned_mnist(x, y, 40, seed=1)
+    assert all(np.array_equal(a, b) for a, b in zip(images, again))
+    assert set(labels) <= set(y) and {info.style for info in infos} == {f"mnist-{kind}" for kind in SCAN_KINDS}
+    assert {info.polarity for info in infos} == {"dark-on-light", "light-on-dark"}
+    aspects = {"fit": [], "stretch": []}
+    for image, info in zip(images, infos):
+        assert 64 <= min(image.shape)
+        ink = image < np.median(image) - 60 if info.dark_ink else image > np.median(image) + 60
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        aspects[info.style.rsplit("-", 1)[1]].append((rows[-1] - rows[0] + 1) / (cols[-1] - cols[0] + 1))
+    assert 0.85 < np.median(aspects["stretch"]) < 1.15  # stretched to fill a square box
+    assert np.median(aspects["fit"]) > 1.2  # in proportion: digits are taller than wide
 
 
 def test_thin_leaves_a_one_pixel_line():
