@@ -14,16 +14,13 @@ separate generator with other templates and seeds.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw
 from scipy import interpolate, ndimage
 
-from model.inspect.preprocess import preprocess
-from model.spec import DIGIT_SHAPE
+from model.data.digit_pages import made_in_chunks, preprocessed
 
 Strokes = list[np.ndarray]  # each (N, 2): x right, y down, the digit about 1 high
 Style = Callable[[np.random.Generator], Strokes]
@@ -303,21 +300,10 @@ def style_page(index: int, seed: int) -> tuple[np.ndarray, int, str]:
 
 def _chunk(job: tuple[int, int, int]) -> np.ndarray:
     start, n, seed = job
-    out = np.zeros((n, *DIGIT_SHAPE[:2]), dtype=np.uint8)
-    for i in range(n):
-        fed = preprocess(style_page(start + i, seed)[0]).model_input
-        if fed is not None:
-            out[i] = np.round(fed[..., 0] * 255)
-    return out
+    return preprocessed((style_page(start + i, seed)[0] for i in range(n)), n)
 
 
 def style_digits(n: int, seed: int = 0, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """`n` style digits preprocessed to MNIST's 28x28 uint8 (255 = ink) and their labels 0..9."""
     jobs = [(start, min(_CHUNK, n - start), seed) for start in range(0, n, _CHUNK)]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            parts = list(pool.map(_chunk, jobs))
-    else:
-        parts = [_chunk(job) for job in jobs]
-    images = np.concatenate(parts) if parts else np.zeros((0, *DIGIT_SHAPE[:2]), np.uint8)
-    return images, (np.arange(n) % 10).astype(np.uint8)
+    return made_in_chunks(_chunk, jobs, workers), (np.arange(n) % 10).astype(np.uint8)

@@ -13,14 +13,10 @@ from MNIST's *test* digits.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
 import numpy as np
 from PIL import Image
 
-from model.inspect.preprocess import preprocess
-from model.spec import DIGIT_SHAPE
+from model.data.digit_pages import made_in_chunks, preprocessed
 
 _CHUNK = 1000
 
@@ -59,12 +55,8 @@ def scan_page(digit: np.ndarray, r: np.random.Generator) -> np.ndarray:
 
 def _chunk(job: tuple[np.ndarray, int, int]) -> np.ndarray:
     digits, start, seed = job
-    out = np.zeros((len(digits), *DIGIT_SHAPE[:2]), dtype=np.uint8)
-    for i, digit in enumerate(digits):
-        fed = preprocess(scan_page(digit, np.random.default_rng([seed, start + i, 11]))).model_input
-        if fed is not None:
-            out[i] = np.round(fed[..., 0] * 255)
-    return out
+    return preprocessed((scan_page(digit, np.random.default_rng([seed, start + i, 11])) for i, digit in enumerate(digits)),
+                        len(digits))
 
 
 def scanned_digits(images: np.ndarray, labels: np.ndarray, n: int, seed: int = 0, workers: int = 1
@@ -73,10 +65,4 @@ def scanned_digits(images: np.ndarray, labels: np.ndarray, n: int, seed: int = 0
     preprocessed back to 28x28 uint8, with their labels."""
     picks = np.random.default_rng([seed, 13]).integers(0, len(images), n)
     jobs = [(images[picks[start:start + _CHUNK]], start, seed) for start in range(0, n, _CHUNK)]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            parts = list(pool.map(_chunk, jobs))
-    else:
-        parts = [_chunk(job) for job in jobs]
-    scanned = np.concatenate(parts) if parts else np.zeros((0, *DIGIT_SHAPE[:2]), np.uint8)
-    return scanned, labels[picks]
+    return made_in_chunks(_chunk, jobs, workers), labels[picks]

@@ -1,0 +1,35 @@
+"""Pages of made-up digits turned into 28x28 training digits, in chunks over worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import TypeVar
+
+import numpy as np
+
+from model.inspect.preprocess import preprocess
+from model.spec import DIGIT_SHAPE
+
+Job = TypeVar("Job")
+
+
+def preprocessed(pages: Iterable[np.ndarray], n: int) -> np.ndarray:
+    """`n` pages through the window's preprocessing, as MNIST's 28x28 uint8 (255 = ink; blank where no ink)."""
+    out = np.zeros((n, *DIGIT_SHAPE[:2]), dtype=np.uint8)
+    for i, page in enumerate(pages):
+        fed = preprocess(page).model_input
+        if fed is not None:
+            out[i] = np.round(fed[..., 0] * 255)
+    return out
+
+
+def made_in_chunks(make: Callable[[Job], np.ndarray], jobs: list[Job], workers: int) -> np.ndarray:
+    """`make(job)` of every job (on `workers` spawned processes when more than one), concatenated."""
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            parts = list(pool.map(make, jobs))
+    else:
+        parts = [make(job) for job in jobs]
+    return np.concatenate(parts) if parts else np.zeros((0, *DIGIT_SHAPE[:2]), np.uint8)
