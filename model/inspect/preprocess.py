@@ -65,7 +65,7 @@ def preprocess(image: np.ndarray | Image.Image, input_shape: tuple[int, ...] = D
     grey = _to_grey(image)
     framed = _in_mnist_form(grey, height, width)
     if framed is not None:
-        steps = [Step("ink", framed), Step("already in MNIST's form: fed as it is", framed)]
+        steps = [Step("ink", framed), Step("fed as is", framed)]
         return Preprocessed(np.repeat(framed[..., np.newaxis], channels, axis=2), steps)
     ink = _ink(grey)
     steps = [Step("ink", ink)]

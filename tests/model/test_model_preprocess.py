@@ -158,7 +158,7 @@ def test_a_saved_model_input_or_mnist_digit_is_fed_exactly_as_it_is_in_either_po
     saved = np.round(model_input(draw_seven())[..., 0] * 255).astype(np.uint8)  # a 28x28 input, as MNIST's are
     for page, note in ((saved, "light on dark"), (255 - saved, "dark on light")):
         result = preprocess(page)
-        assert result.steps[-1].name == "already in MNIST's form: fed as it is", note
+        assert result.steps[-1].name == "fed as is", note
         assert np.allclose(result.model_input[..., 0], saved / 255, atol=1e-6), note
     moved = np.roll(saved, 4, axis=1)  # off centre: not MNIST's framing, so preprocessed as any image
     result = preprocess(moved)
