@@ -3,7 +3,8 @@
 MNIST's writers were American; people elsewhere flag their 1s, cross their 7s, write 4
 open in one stroke and hook the tails of their 9s.  Each style here is a small function
 that draws one digit's strokes with random proportions (flag length, loop size, tail
-curl, ...).  `style_digits` adds pen wobble, short hooks at stroke ends, slant, rotation,
+curl, ...).  `style_digits` adds pen wobble, short hooks at stroke ends, sometimes a tablet's
+sparse sampling (straight segments between pen positions), slant, rotation,
 aspect and pen width, draws the digit on a page of random size, place and polarity, and
 runs it through the same preprocessing as the window and `classify`, so training sees
 what inference sees.  Every digit depends only on (seed, index).
@@ -252,6 +253,9 @@ def _strokes(label: int, style: str, r: np.random.Generator) -> Strokes:
         for at_start in (True, False):
             if r.random() < 0.25:
                 strokes[i] = s = _end_hook(s, r, at_start)
+    if r.random() < 0.3:  # a tablet sampling the pen every 100 ms or so: straight segments between sparse points
+        step = r.uniform(0.06, 0.25)
+        strokes = [_resample(s, step) for s in strokes]
     aspect = np.exp(r.uniform(np.log(0.65), np.log(1.3)))
     shear, angle = r.uniform(-0.4, 0.3), np.radians(r.uniform(-18, 18))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])

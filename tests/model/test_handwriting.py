@@ -107,3 +107,11 @@ def test_elastic_distortion_keeps_shape_and_dtype_moves_ink_and_is_seeded(mnist)
     assert np.allclose(elastic_distortion(batch, alpha=0.0, seed=seed).numpy(), batch.numpy(), atol=1e-6)
     untouched = elastic_distortion(batch, probability=0.0, seed=seed)
     assert np.allclose(untouched.numpy(), batch.numpy(), atol=1e-6)
+
+
+def test_some_digits_are_sampled_sparsely_as_a_tablet_records_the_pen():
+    longest = [max(float(np.linalg.norm(np.diff(s, axis=0), axis=1).max()) for s in
+                   style_strokes(label, style, np.random.default_rng([seed, label])))
+               for label, style in ((2, "plain"), (3, "round"), (0, "oval")) for seed in range(100)]
+    sparse = np.mean(np.array(longest) > 0.05)
+    assert 0.15 < sparse < 0.45  # about 30%: straight segments 0.06-0.25 of the height; the rest smooth
