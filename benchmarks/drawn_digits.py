@@ -201,6 +201,35 @@ def render_stroke_digit(label: int, style: str, rng: np.random.Generator,
     return image, DrawnInfo(label, style, pen_share, dark, page, float(height))
 
 
+def _sparse(line: np.ndarray, step: float) -> np.ndarray:
+    """The pen's positions along `line` every `step` of its length (ends kept): what a tablet sampling in time records."""
+    dist = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))]
+    at = np.linspace(0.0, dist[-1], max(2, int(round(dist[-1] / step)) + 1))
+    return np.stack([np.interp(at, dist, line[:, 0]), np.interp(at, dist, line[:, 1])], axis=1)
+
+
+def tablet_digit(label: int, style: str, rng: np.random.Generator, side: int = 280) -> np.ndarray:
+    """Template `style` of `label` as a pen tablet records it (positions 0.03-0.3 of the digit's height apart, joined
+    by straight lines), drawn on a `side` x `side` canvas image at a random size, place and pen width, either polarity."""
+    paths = [line for line, _ in template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5))]
+    everything = np.vstack(paths)
+    low, size = everything.min(axis=0), np.maximum(np.ptp(everything, axis=0), 1e-3)
+    step = rng.uniform(0.03, 0.3) * size[1]
+    height = rng.uniform(0.25, 0.85) * side
+    pen = max(2.0, height * rng.uniform(0.02, 0.2))
+    fit = min(height / size[1], (side - pen - 2) / size[0], (side - pen - 2) / size[1])
+    corner = rng.uniform(pen / 2 + 1, np.maximum(pen / 2 + 1, side - pen / 2 - 1 - size * fit))
+    canvas = Image.new("L", (side, side), 0)
+    draw = ImageDraw.Draw(canvas)
+    for line in paths:
+        xy = (_sparse(line, step) - low) * fit + corner
+        draw.line([tuple(p) for p in xy], fill=255, width=int(round(pen)), joint="curve")
+        for x, y in xy[[0, -1]]:
+            draw.ellipse((x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2), fill=255)
+    ink = np.asarray(canvas)
+    return ink if rng.random() < 0.5 else 255 - ink
+
+
 def stroke_digit(index: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600),
                  end_hooks: bool = False) -> tuple[np.ndarray, DrawnInfo]:
     """Stroke-rendered digit number `index` of the set made with `seed` (label `index % 10`)."""

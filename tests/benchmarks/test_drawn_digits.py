@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.drawn_digits import SCAN_KINDS, TEMPLATES, pen_bucket, redrawn_mnist, scanned_mnist, stroke_digits, thin
+from benchmarks.drawn_digits import (SCAN_KINDS, TEMPLATES, pen_bucket, redrawn_mnist, scanned_mnist, stroke_digits,
+                                     tablet_digit, thin)
 from model.nets.store import SHIPPED_MODEL
 
 
@@ -68,6 +69,16 @@ def test_scanned_mnist_is_blocky_black_and_white_in_every_kind_and_both_polariti
         aspects[info.style.rsplit("-", 1)[1]].append((rows[-1] - rows[0] + 1) / (cols[-1] - cols[0] + 1))
     assert 0.85 < np.median(aspects["stretch"]) < 1.15  # stretched to fill a square box
     assert np.median(aspects["fit"]) > 1.2  # in proportion: digits are taller than wide
+
+
+def test_tablet_digits_are_seeded_280px_canvases_of_any_size_pen_and_polarity():
+    pages = [tablet_digit(9, "straight-tail", np.random.default_rng([i])) for i in range(40)]
+    assert np.array_equal(pages[3], tablet_digit(9, "straight-tail", np.random.default_rng([3])))
+    assert all(page.shape == (280, 280) and page.dtype == np.uint8 for page in pages)
+    dark_paper = [np.median(page) < 128 for page in pages]
+    assert any(dark_paper) and not all(dark_paper)
+    ink = [(page > 128).mean() if dark else (page < 128).mean() for page, dark in zip(pages, dark_paper)]
+    assert min(ink) > 0.003 and max(ink) / min(ink) > 5  # small thin digits and big thick ones
 
 
 def test_thin_leaves_a_one_pixel_line():
