@@ -201,18 +201,20 @@ def render_stroke_digit(label: int, style: str, rng: np.random.Generator,
     return image, DrawnInfo(label, style, pen_share, dark, page, float(height))
 
 
-def _sparse(line: np.ndarray, step: float) -> np.ndarray:
-    """The pen's positions along `line` every `step` of its length (ends kept): what a tablet sampling in time records."""
+def _sparse(line: np.ndarray, corners: np.ndarray, step: float) -> np.ndarray:
+    """The pen's positions along `line` every `step` of its length, as a tablet sampling in time records them, plus
+    its corners: the pen slows down to turn, so a corner is recorded however sparse the samples are."""
     dist = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))]
-    at = np.linspace(0.0, dist[-1], max(2, int(round(dist[-1] / step)) + 1))
+    at_corners = dist[np.argmin(np.linalg.norm(line[:, None] - corners[None], axis=2), axis=0)]
+    at = np.union1d(np.linspace(0.0, dist[-1], max(2, int(round(dist[-1] / step)) + 1)), at_corners)
     return np.stack([np.interp(at, dist, line[:, 0]), np.interp(at, dist, line[:, 1])], axis=1)
 
 
 def tablet_digit(label: int, style: str, rng: np.random.Generator, side: int = 280) -> np.ndarray:
-    """Template `style` of `label` as a pen tablet records it (positions 0.03-0.3 of the digit's height apart, joined
-    by straight lines), drawn on a `side` x `side` canvas image at a random size, place and pen width, either polarity."""
-    paths = [line for line, _ in template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5))]
-    everything = np.vstack(paths)
+    """Template `style` of `label` as a pen tablet records it (positions 0.03-0.3 of the digit's height apart and at
+    its corners, joined by straight lines), drawn on a `side` x `side` canvas image at a random size, place and pen width, either polarity."""
+    paths = template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5))
+    everything = np.vstack([line for line, _ in paths])
     low, size = everything.min(axis=0), np.maximum(np.ptp(everything, axis=0), 1e-3)
     step = rng.uniform(0.03, 0.3) * size[1]
     height = rng.uniform(0.25, 0.85) * side
@@ -221,8 +223,8 @@ def tablet_digit(label: int, style: str, rng: np.random.Generator, side: int = 2
     corner = rng.uniform(pen / 2 + 1, np.maximum(pen / 2 + 1, side - pen / 2 - 1 - size * fit))
     canvas = Image.new("L", (side, side), 0)
     draw = ImageDraw.Draw(canvas)
-    for line in paths:
-        xy = (_sparse(line, step) - low) * fit + corner
+    for line, corners in paths:
+        xy = (_sparse(line, corners, step) - low) * fit + corner
         draw.line([tuple(p) for p in xy], fill=255, width=int(round(pen)), joint="curve")
         for x, y in xy[[0, -1]]:
             draw.ellipse((x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2), fill=255)

@@ -226,6 +226,17 @@ def _resample(path: np.ndarray, step: float = 0.02) -> np.ndarray:
     return np.stack([np.interp(t, dist, path[:, 0]), np.interp(t, dist, path[:, 1])], axis=1)
 
 
+def _pen_samples(path: np.ndarray, step: float) -> np.ndarray:
+    """The pen's positions every `step` along the path and wherever it turns sharply, joined by straight lines: what a
+    tablet sampling in time records (the pen slows down to turn, so corners are kept however sparse the samples)."""
+    heading = np.arctan2(*np.diff(path, axis=0).T[::-1])
+    turn = np.abs(np.angle(np.exp(1j * np.diff(heading))))
+    dist = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
+    at = np.union1d(np.linspace(0.0, dist[-1], max(2, int(round(dist[-1] / step)) + 1)),
+                    dist[1:-1][turn > np.radians(30)])
+    return np.stack([np.interp(at, dist, path[:, 0]), np.interp(at, dist, path[:, 1])], axis=1)
+
+
 def _wobble(path: np.ndarray, r: np.random.Generator) -> np.ndarray:
     """Smooth random sideways drift of the pen along the path."""
     amount = r.uniform(0.0, 0.035)
@@ -255,7 +266,7 @@ def _strokes(label: int, style: str, r: np.random.Generator) -> Strokes:
                 strokes[i] = s = _end_hook(s, r, at_start)
     if r.random() < 0.3:  # a tablet sampling the pen every 100 ms or so: straight segments between sparse points
         step = r.uniform(0.06, 0.25)
-        strokes = [_resample(s, step) for s in strokes]
+        strokes = [_pen_samples(s, step) for s in strokes]
     aspect = np.exp(r.uniform(np.log(0.65), np.log(1.3)))
     shear, angle = r.uniform(-0.4, 0.3), np.radians(r.uniform(-18, 18))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])

@@ -115,3 +115,12 @@ def test_some_digits_are_sampled_sparsely_as_a_tablet_records_the_pen():
                for label, style in ((2, "plain"), (3, "round"), (0, "oval")) for seed in range(100)]
     sparse = np.mean(np.array(longest) > 0.05)
     assert 0.15 < sparse < 0.45  # about 30%: straight segments 0.06-0.25 of the height; the rest smooth
+
+
+def test_sparse_pen_samples_keep_a_sharp_corner():
+    from model.data.handwriting import _pen_samples, _resample
+
+    corner = _resample(np.array([[0.0, 0.0], [0.5, 0.0], [0.5, 1.0]]))  # a 7's bar and stem, 0.02 apart
+    sampled = _pen_samples(corner, 0.35)
+    assert len(sampled) < 8  # sparse
+    assert np.min(np.linalg.norm(sampled - [0.5, 0.0], axis=1)) < 1e-9  # the corner itself is a sample
