@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="mix N handwriting-style digits (flagged 1, crossed 7, open 4, hooked 9, ...) "
                             "made at train time into the training digits")
     train.add_argument("--scans", type=int, default=0, metavar="N",
-                       help="add N training digits scanned as old digit forms were: 10-40 px, often black and "
+                       help="add N training digits scanned as old digit forms were: 14-40 px, often black and "
                             "white, some stretched to fill their box")
     train.add_argument("--init", metavar="MODEL", help="start from this model's weights (fine-tuning) "
                                                         "instead of a fresh --arch model")

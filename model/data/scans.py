@@ -36,11 +36,11 @@ def squeeze(digit: np.ndarray, side: int, stretch: bool, threshold: float | None
 
 
 def scan_page(digit: np.ndarray, r: np.random.Generator) -> np.ndarray:
-    """`digit` (2-D uint8, 255 = ink) squeezed into a 10-40 px box (in proportion, or stretched to fill it), mostly
+    """`digit` (2-D uint8, 255 = ink) squeezed into a 14-40 px box (in proportion, or stretched to fill it), mostly
     black and white, then enlarged (blocky or smooth) onto a page of random size, margins and polarity (uint8)."""
     if digit.max() <= 64:
         return np.zeros((64, 64), np.uint8)  # nothing to scan: a blank page
-    side = int(r.integers(10, 41))
+    side = int(r.integers(14, 41))
     small = squeeze(digit, side, stretch=r.random() < 0.35, threshold=r.uniform(0.3, 0.65) if r.random() < 0.7 else None)
     factor = int(r.integers(2, 17))
     height, width = small.shape
