@@ -2,7 +2,8 @@
 
 Prints JSON: per family (stroke-rendered templates, redrawn and scanned MNIST test digits) the accuracy
 with MNIST-style preprocessing, broken down by pen-width bucket, polarity and digit, plus
-the same model fed a plain 28x28 resize of the grey page for contrast.
+the same model fed a plain 28x28 resize of the grey page for contrast; and MNIST's test digits
+fed directly and as 28x28 image files through the same preprocessing.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_drawn_digits.py [--model PATH] [--n 3000]
 """
@@ -165,6 +166,15 @@ def save_error_sheet(path: Path, family: str, seed: int, data: str | None, label
         contact_sheet(tiles, captions, cell=80, columns=10).save(path)
 
 
+def mnist_test_both_ways(model, mnist) -> dict:
+    """MNIST's test digits fed to the model as they are, and as 28x28 image files through `classify`'s preprocessing."""
+    direct = model.predict(mnist.x_test[..., None].astype(np.float32) / 255.0, batch_size=512, verbose=0)
+    as_files = np.stack([preprocess(digit).model_input for digit in mnist.x_test])
+    through = model.predict(as_files, batch_size=512, verbose=0)
+    return {"fed_directly": round(float((direct.argmax(axis=1) == mnist.y_test).mean()), 4),
+            "through_preprocessing": round(float((through.argmax(axis=1) == mnist.y_test).mean()), 4)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="Keras model file (default: the shipped model)")
@@ -199,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             save_error_sheet(Path(args.errors) / f"errors_{family}.png", family, args.seed, args.data,
                              labels, predicted, inputs)
     result["overall_accuracy"] = round(float(np.mean(all_hits)), 4)
+    result["mnist_test"] = mnist_test_both_ways(model, _mnist(args.data))
     result["seconds"] = round(time.perf_counter() - start, 1)
     print(_compact_json(result))
     return 0
