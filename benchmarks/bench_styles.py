@@ -7,7 +7,7 @@ with small curls at its stroke ends, on pages of any size and polarity, through 
 preprocessing as `main.py classify`.  With `--canvas K`, K digits of every template are
 also drawn stroke by stroke with mouse events on the real window's canvas and read from
 its prediction label.  With `--tablet K`, K digits of every template are also drawn as a pen tablet
-records them (pen positions 0.03-0.3 of the height apart, joined by straight lines) on 280x280
+records them (pen positions 0.03-0.3 of the height apart and at its corners, joined by straight lines) on 280x280
 canvas images at random sizes, places and pen widths.  Each `--model` gets its own report; the unsure verdict
 (model/inspect/verdict.py) is scored too: how many wrong answers it flags and how many right ones.
 

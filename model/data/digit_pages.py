@@ -15,6 +15,14 @@ from model.spec import DIGIT_SHAPE
 Job = TypeVar("Job")
 
 
+def on_paper(coverage: np.ndarray, r: np.random.Generator, noise: float) -> np.ndarray:
+    """Ink `coverage` (0..1) as a grey page (uint8): dark ink on light paper or the reverse, at random grey levels,
+    with grain of up to `noise` grey levels."""
+    paper, ink = (r.uniform(170, 255), r.uniform(0, 90)) if r.random() < 0.5 else (r.uniform(0, 70), r.uniform(170, 255))
+    grey = paper + (ink - paper) * coverage + r.normal(0.0, r.uniform(0, noise), coverage.shape)
+    return np.clip(np.round(grey), 0, 255).astype(np.uint8)
+
+
 def preprocessed(pages: Iterable[np.ndarray], n: int) -> np.ndarray:
     """`n` pages through the window's preprocessing, as MNIST's 28x28 uint8 (255 = ink; blank where no ink)."""
     out = np.zeros((n, *DIGIT_SHAPE[:2]), dtype=np.uint8)

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import interpolate, ndimage
 
-from model.data.digit_pages import made_in_chunks, preprocessed
+from model.data.digit_pages import made_in_chunks, on_paper, preprocessed
 
 Strokes = list[np.ndarray]  # each (N, 2): x right, y down, the digit about 1 high
 Style = Callable[[np.random.Generator], Strokes]
@@ -294,9 +294,7 @@ def draw_page(strokes: Strokes, r: np.random.Generator) -> np.ndarray:
         for x, y in xy[[0, -1]]:
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
     coverage = np.asarray(ink.resize((int(page[1]), int(page[0])), Image.Resampling.BOX), dtype=np.float32) / 255
-    paper, ink_grey = (r.uniform(170, 255), r.uniform(0, 90)) if r.random() < 0.5 else (r.uniform(0, 70), r.uniform(170, 255))
-    grey = paper + (ink_grey - paper) * coverage + r.normal(0.0, r.uniform(0, 6), coverage.shape)
-    return np.clip(np.round(grey), 0, 255).astype(np.uint8)
+    return on_paper(coverage, r, noise=6)
 
 
 def style_names() -> list[tuple[int, str]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from model.data.digit_pages import made_in_chunks, preprocessed
+from model.data.digit_pages import made_in_chunks, on_paper, preprocessed
 
 _CHUNK = 1000
 
@@ -48,9 +48,7 @@ def scan_page(digit: np.ndarray, r: np.random.Generator) -> np.ndarray:
                                                   if r.random() < 0.6 else Image.Resampling.BILINEAR)
     margin = r.integers(0, max(2, int(0.4 * factor * side)), 4)
     coverage = np.pad(np.clip(np.asarray(big), 0, 1), ((margin[0], margin[1]), (margin[2], margin[3])))
-    paper, ink_grey = (r.uniform(170, 255), r.uniform(0, 90)) if r.random() < 0.5 else (r.uniform(0, 70), r.uniform(170, 255))
-    grey = paper + (ink_grey - paper) * coverage + r.normal(0.0, r.uniform(0, 5), coverage.shape)
-    return np.clip(np.round(grey), 0, 255).astype(np.uint8)
+    return on_paper(coverage, r, noise=5)
 
 
 def _chunk(job: tuple[np.ndarray, int, int]) -> np.ndarray:

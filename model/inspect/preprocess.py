@@ -135,6 +135,11 @@ def _to_grey(image: np.ndarray | Image.Image) -> np.ndarray:
     return luminance * alpha + paper * (1.0 - alpha)
 
 
+def _border(image: np.ndarray) -> np.ndarray:
+    """The pixels round the image's edge: its paper, whatever the digit in the middle."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def _in_mnist_form(grey: np.ndarray, height: int, width: int) -> np.ndarray | None:
     """`grey` as light ink on clean dark paper (0..1) when it already is what the model takes, else None: the model's
     size, its ink's longer side filling MNIST's 20 px box (19-20 px) and its centre of mass within a pixel of the
@@ -143,7 +148,7 @@ def _in_mnist_form(grey: np.ndarray, height: int, width: int) -> np.ndarray | No
     if grey.shape != (height, width):
         return None
     values = grey.astype(np.float32) / np.float32(255.0) if grey.dtype == np.uint8 else grey.astype(np.float32)
-    if np.median(np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])) > 0.5:
+    if np.median(_border(values)) > 0.5:
         values = 1.0 - values  # dark ink on light paper
     peak = float(values.max())
     if peak < 0.5 or np.median(values) > 0.02:
@@ -162,7 +167,7 @@ def _ink(grey: np.ndarray) -> np.ndarray:
     """How much ink each pixel holds (0 paper .. 1 strongest ink), whatever the polarity. `grey`: 0..1, or a
     uint8 page read as 0..255 / 255 (converted only in the box round the ink: a drawing is mostly empty page)."""
     as_float = (lambda a: a.astype(np.float32) / np.float32(255.0)) if grey.dtype == np.uint8 else (lambda a: a)
-    paper = float(np.median(as_float(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))))
+    paper = float(np.median(as_float(_border(grey))))
 
     def contrast_of(values: np.ndarray) -> np.ndarray:
         return (paper - as_float(values)) if paper > 0.5 else (as_float(values) - paper)
