@@ -142,15 +142,31 @@ def _curl(line: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.vstack([line, line[-1] + np.cumsum(steps[1:], axis=0)])
 
 
+MIN_FLAG_RISE = 25.0
+"""Degrees a flagged 1's flag rises above the horizontal at least, after the warp.  A flatter flag is a 7's bar
+(the 7s of these templates, warped the same way, have bars rising up to 25 degrees, 99.9% of them under 21), and
+with a 7's angle between bar and stem such a 1 is a short-barred 7 in shape: a warp that makes one is drawn again."""
+
+
+def flag_rise(corners: np.ndarray) -> float:
+    """How steeply a flagged 1's flag (its first two corners: flag's end, then the top) rises, in degrees."""
+    (x0, y0), (x1, y1) = corners[0], corners[1]
+    return float(np.degrees(np.arctan2(y0 - y1, x1 - x0)))  # y grows downwards
+
+
 def template_paths(label: int, style: str, rng: np.random.Generator, end_hooks: bool = False
                    ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each stroke of template `style` of `label` as (dense polyline, corner points), jittered and warped.
 
-    With `end_hooks`, each stroke end gets a small curl with probability one half.
+    With `end_hooks`, each stroke end gets a small curl with probability one half.  A flagged 1 keeps its flag
+    at least `MIN_FLAG_RISE` degrees above the horizontal.
     """
-    paths = _stroke_paths(TEMPLATES[label][style], rng, jitter=rng.uniform(0.008, 0.025))
-    warp = _affine(rng)
-    paths = [(line @ warp.T, corners @ warp.T) for line, corners in paths]
+    while True:
+        paths = _stroke_paths(TEMPLATES[label][style], rng, jitter=rng.uniform(0.008, 0.025))
+        warp = _affine(rng)
+        paths = [(line @ warp.T, corners @ warp.T) for line, corners in paths]
+        if not (label == 1 and "flag" in style) or flag_rise(paths[0][1]) >= MIN_FLAG_RISE:
+            break
     if end_hooks:
         for i, (line, corners) in enumerate(paths):
             if rng.random() < 0.5:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.drawn_digits import (SCAN_KINDS, TEMPLATES, pen_bucket, redrawn_mnist, scanned_mnist, stroke_digits,
-                                     tablet_digit, thin)
+from benchmarks.drawn_digits import (MIN_FLAG_RISE, SCAN_KINDS, TEMPLATES, flag_rise, pen_bucket, redrawn_mnist,
+                                     scanned_mnist, stroke_digits, tablet_digit, template_paths, thin)
 from model.nets.store import SHIPPED_MODEL
 
 
@@ -38,6 +38,15 @@ def test_stroke_digits_labels_sizes_and_variety():
     for img, info in zip(images[:50], infos):  # the ink really is on the side the polarity says
         paper = np.median(img)
         assert (img.min() < paper - 40) if info.dark_ink else (img.max() > paper + 40)
+
+
+def test_a_flagged_1s_flag_always_rises_more_steeply_than_any_7s_bar():
+    flag_styles = [style for style in TEMPLATES[1] if "flag" in style]
+    flags = [flag_rise(template_paths(1, style, np.random.default_rng([i]), end_hooks=bool(i % 2))[0][1])
+             for style in flag_styles for i in range(150)]
+    bars = [flag_rise(template_paths(7, "plain", np.random.default_rng([i]))[0][1]) for i in range(600)]  # bar's ends
+    assert min(flags) >= MIN_FLAG_RISE > max(bars)
+    assert min(flags) < MIN_FLAG_RISE + 3 and max(bars) > 12  # both still warped over their whole range
 
 
 def test_redrawn_mnist_uses_given_digits_deterministically(mnist):
