@@ -144,7 +144,8 @@ def _in_mnist_form(grey: np.ndarray, height: int, width: int) -> np.ndarray | No
     """`grey` as light ink on clean dark paper (0..1) when it already is what the model takes, else None: the model's
     size, its ink's longer side filling MNIST's 20 px box (19-20 px) and its centre of mass within a pixel of the
     middle, as MNIST's own digits and saved model inputs are.  Preprocessing such a digit again could only shift it
-    a pixel or dim its faint edges (MNIST's test digits read 99.63% as they are, 99.33% preprocessed again)."""
+    a pixel or dim its faint edges (MNIST's test digits read 99.63% as they are, 99.33% preprocessed again, by the
+    model shipped at the time)."""
     if grey.shape != (height, width):
         return None
     values = grey.astype(np.float32) / np.float32(255.0) if grey.dtype == np.uint8 else grey.astype(np.float32)

@@ -58,11 +58,11 @@ def right_click_map(window, qtbot, index: int, channel: int) -> None:
     qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.RightButton, pos=map_centre(panel, channel))
 
 
-def positive_share_near_ink(values: np.ndarray, model_input: np.ndarray, pixels: int = 3) -> float:
-    """The share of the overlay's positive mass within `pixels` of the ink."""
+def brightness_near_ink(values: np.ndarray, model_input: np.ndarray, pixels: int = 3) -> float:
+    """How many times brighter the overlay's positive part is, on average, within `pixels` of the ink than elsewhere."""
     near = ndimage.binary_dilation(model_input[..., 0] > 0.2, iterations=pixels)
     positive = np.clip(values, 0, None)
-    return float(positive[near].sum() / positive.sum())
+    return float(positive[near].mean() / max(positive[~near].mean(), 1e-12))
 
 
 def test_a_drawn_1_lights_up_its_stroke_with_grad_cam_and_with_saliency(ready, qtbot):
@@ -72,13 +72,13 @@ def test_a_drawn_1_lights_up_its_stroke_with_grad_cam_and_with_saliency(ready, q
     assert controls.method.currentText().startswith("Grad-CAM")
     cam = overlay(ready)
     assert cam is not None and cam.shape == (28, 28)
-    assert positive_share_near_ink(cam, ready.draw.model_input) > 0.5
+    assert brightness_near_ink(cam, ready.draw.model_input) > 2
     assert controls.target.text().replace("<b>", "").replace("</b>", "") == "for 1 (the prediction)"
     qtbot.keyClick(controls.method, Qt.Key.Key_Down)  # the next method: saliency
     assert controls.method.currentText().startswith("Saliency")
     saliency = overlay(ready)
     assert saliency is not None and not np.allclose(saliency, cam)
-    assert positive_share_near_ink(saliency, ready.draw.model_input) > 0.5
+    assert brightness_near_ink(saliency, ready.draw.model_input) > 2
     qtbot.keyClick(controls.method, Qt.Key.Key_Up)
     qtbot.keyClick(controls.method, Qt.Key.Key_Up)  # Off
     assert overlay(ready) is None
