@@ -8,10 +8,13 @@ preprocessing as `main.py classify`.  With `--canvas K`, K digits of every templ
 also drawn stroke by stroke with mouse events on the real window's canvas and read from
 its prediction label.  With `--tablet K`, K digits of every template are also drawn as a pen tablet
 records them (pen positions 0.03-0.3 of the height apart and at its corners, joined by straight lines) on 280x280
-canvas images at random sizes, places and pen widths.  Each `--model` gets its own report; the unsure verdict
-(model/inspect/verdict.py) is scored too: how many wrong answers it flags and how many right ones.
+canvas images at random sizes, places and pen widths.  With `--scanned K`, K digits of every template are also
+written with a pen and scanned as old digit-form readers kept them (16x16 or 32x32 black and white, in proportion
+or stretched to fill the box, enlarged onto a page of any size and polarity).  Each `--model` gets its own report;
+the unsure verdict (model/inspect/verdict.py) is scored too: how many wrong answers it flags and how many right ones.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_styles.py [--model OLD --model NEW] [--per-style 150] [--canvas 10] [--tablet 100]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_styles.py [--model OLD --model NEW] [--per-style 150] [--canvas 10]
+        [--tablet 100] [--scanned 100]
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import numpy as np  # noqa: E402
 
 from bench_drawn_digits import _accuracy, _breakdown, _compact_json, _top_confusions  # noqa: E402
 from model.data.mnist import DataError, load_mnist  # noqa: E402
-from drawn_digits import TEMPLATES, render_stroke_digit, tablet_digit, template_paths  # noqa: E402
+from drawn_digits import TEMPLATES, render_stroke_digit, scanned_style_digit, tablet_digit, template_paths  # noqa: E402
 from model.inspect.preprocess import preprocess  # noqa: E402
 
 STYLES = [(label, style) for label in sorted(TEMPLATES) for style in sorted(TEMPLATES[label])]
@@ -47,20 +50,25 @@ def _rng(seed: int, index: int, i: int) -> np.random.Generator:
     return np.random.default_rng([seed, 31, index, i])
 
 
-def _prepare(job: tuple[int, int, int, bool]) -> list[np.ndarray | None]:
-    """In a worker: the preprocessed inputs of one template's digits (pages, or tablet canvases)."""
-    index, count, seed, tablet = job
+# The sets besides the pages: how each of their digits is made, and the offset of its seed.
+MADE_AS = {"tablet": (tablet_digit, 2), "scanned": (scanned_style_digit, 3)}
+
+
+def _prepare(job: tuple[int, int, int, str]) -> list[np.ndarray | None]:
+    """In a worker: the preprocessed inputs of one template's digits (pages, or a set of `MADE_AS`)."""
+    index, count, seed, made_as = job
     label, style = STYLES[index]
-    if tablet:
-        return [preprocess(tablet_digit(label, style, _rng(seed + 2, index, i))).model_input for i in range(count)]
+    if made_as in MADE_AS:
+        make, offset = MADE_AS[made_as]
+        return [preprocess(make(label, style, _rng(seed + offset, index, i))).model_input for i in range(count)]
     return [preprocess(render_stroke_digit(label, style, _rng(seed, index, i), end_hooks=bool(i % 2))[0]).model_input
             for i in range(count)]
 
 
-def style_inputs(per_style: int, seed: int, workers: int, tablet: bool = False
+def style_inputs(per_style: int, seed: int, workers: int, made_as: str = "pages"
                  ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """Model inputs, labels, style names and end-hook flags of the whole style set (`tablet`: the tablet set)."""
-    jobs = [(index, per_style, seed, tablet) for index in range(len(STYLES))]
+    """Model inputs, labels, style names and end-hook flags of the whole style set (or of a set of `MADE_AS`)."""
+    jobs = [(index, per_style, seed, made_as) for index in range(len(STYLES))]
     if workers > 1:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             parts = list(pool.map(_prepare, jobs))
@@ -121,8 +129,8 @@ def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
     return {"accuracy": _accuracy(every), "worst_style": worst, "by_style": {n: _accuracy(hits[n]) for n in sorted(hits)}}
 
 
-def tablet_accuracy(model, values, inputs: np.ndarray, labels: np.ndarray, names: list[str]) -> dict:
-    """Accuracy on the tablet set, overall and per style."""
+def set_accuracy(model, values, inputs: np.ndarray, labels: np.ndarray, names: list[str]) -> dict:
+    """Accuracy on a set of `MADE_AS`, overall and per style."""
     correct = model.predict(values(inputs), batch_size=512, verbose=0).argmax(axis=1) == labels
     styles = _breakdown(correct, names, str)
     return {"accuracy": _accuracy(correct),
@@ -130,7 +138,7 @@ def tablet_accuracy(model, values, inputs: np.ndarray, labels: np.ndarray, names
 
 
 def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[str], hooks: np.ndarray,
-           mnist, canvas: int, seed: int, tablet: tuple | None = None) -> dict:
+           mnist, canvas: int, seed: int, sets: dict[str, tuple] | None = None) -> dict:
     from model.spec import spec_for
     from model.nets.store import load_model
 
@@ -157,8 +165,8 @@ def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[
         "unsure_on_styles": unsure_score(probabilities, labels),
         "unsure_on_mnist_test": unsure_score(mnist_probabilities, mnist.y_test),
     }
-    if tablet is not None:
-        result["tablet"] = tablet_accuracy(model, values, *tablet)
+    for made_as, made in (sets or {}).items():
+        result[made_as] = set_accuracy(model, values, *made)
     if canvas:
         result["canvas"] = canvas_accuracy(model_path, canvas, seed)
     return result
@@ -170,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-style", type=int, default=150, help="digits per template (default 150)")
     parser.add_argument("--canvas", type=int, default=0, help="digits per template drawn on the window's canvas")
     parser.add_argument("--tablet", type=int, default=0, help="digits per template drawn as a pen tablet records them")
+    parser.add_argument("--scanned", type=int, default=0, help="digits per template written and scanned small")
     parser.add_argument("--seed", type=int, default=5151)
     parser.add_argument("--data", default=None, help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
@@ -181,12 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         raise SystemExit(str(exc)) from None
     inputs, labels, names, hooks = style_inputs(args.per_style, args.seed, args.workers)
-    tablet = style_inputs(args.tablet, args.seed, args.workers, tablet=True)[:3] if args.tablet else None
+    sets = {made_as: style_inputs(count, args.seed, args.workers, made_as)[:3]
+            for made_as, count in (("tablet", args.tablet), ("scanned", args.scanned)) if count}
     from model.nets.store import SHIPPED_MODEL
 
     models = args.model or [str(SHIPPED_MODEL)]
     result = {"seed": args.seed, "per_style": args.per_style, "styles": len(STYLES),
-              "models": [report(path, inputs, labels, names, hooks, mnist, args.canvas, args.seed, tablet) for path in models]}
+              "models": [report(path, inputs, labels, names, hooks, mnist, args.canvas, args.seed, sets) for path in models]}
     result["seconds"] = round(time.perf_counter() - start, 1)
     print(_compact_json(result))
     return 0

@@ -226,26 +226,43 @@ def _sparse(line: np.ndarray, corners: np.ndarray, step: float) -> np.ndarray:
     return np.stack([np.interp(at, dist, line[:, 0]), np.interp(at, dist, line[:, 1])], axis=1)
 
 
-def tablet_digit(label: int, style: str, rng: np.random.Generator, side: int = 280) -> np.ndarray:
-    """Template `style` of `label` as a pen tablet records it (positions 0.03-0.3 of the digit's height apart and at
-    its corners, joined by straight lines), drawn on a `side` x `side` canvas image at a random size, place and pen width, either polarity."""
-    paths = template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5))
+def _pen_on_canvas(paths: list[tuple[np.ndarray, np.ndarray]], rng: np.random.Generator, side: int,
+                   step: float | None, pens: tuple[float, float] = (0.02, 0.2)) -> np.ndarray:
+    """The paths drawn light on a black `side` x `side` canvas at a random size (0.25-0.85 of it), place and pen width
+    (`pens`: shares of the digit's height): as a tablet records them (`_sparse`, `step` a share of the height) or
+    whole."""
     everything = np.vstack([line for line, _ in paths])
     low, size = everything.min(axis=0), np.maximum(np.ptp(everything, axis=0), 1e-3)
-    step = rng.uniform(0.03, 0.3) * size[1]
+    gap = None if step is None else step * size[1]
     height = rng.uniform(0.25, 0.85) * side
-    pen = max(2.0, height * rng.uniform(0.02, 0.2))
+    pen = max(2.0, height * rng.uniform(*pens))
     fit = min(height / size[1], (side - pen - 2) / size[0], (side - pen - 2) / size[1])
     corner = rng.uniform(pen / 2 + 1, np.maximum(pen / 2 + 1, side - pen / 2 - 1 - size * fit))
     canvas = Image.new("L", (side, side), 0)
     draw = ImageDraw.Draw(canvas)
     for line, corners in paths:
-        xy = (_sparse(line, corners, step) - low) * fit + corner
+        xy = ((line if gap is None else _sparse(line, corners, gap)) - low) * fit + corner
         draw.line([tuple(p) for p in xy], fill=255, width=int(round(pen)), joint="curve")
         for x, y in xy[[0, -1]]:
             draw.ellipse((x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2), fill=255)
-    ink = np.asarray(canvas)
+    return np.asarray(canvas)
+
+
+def tablet_digit(label: int, style: str, rng: np.random.Generator, side: int = 280) -> np.ndarray:
+    """Template `style` of `label` as a pen tablet records it (positions 0.03-0.3 of the digit's height apart and at
+    its corners, joined by straight lines), drawn on a `side` x `side` canvas image at a random size, place and pen width, either polarity."""
+    paths = template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5))
+    ink = _pen_on_canvas(paths, rng, side, step=rng.uniform(0.03, 0.3))
     return ink if rng.random() < 0.5 else 255 - ink
+
+
+def scanned_style_digit(label: int, style: str, rng: np.random.Generator,
+                        page_sides: tuple[int, int] = (64, 600)) -> np.ndarray:
+    """Template `style` of `label` written with a pen and scanned as a digit form reader did (`scan_ink`).  The pen
+    is 7-20% of the digit's height, at least a pixel of a 16 px box: a thinner one breaks into dots at half a pixel's
+    ink, which no form reader kept (their sets show whole strokes)."""
+    paths = template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5))
+    return scan_ink(_pen_on_canvas(paths, rng, 112, step=None, pens=(0.07, 0.2)), rng, page_sides)[0]
 
 
 def stroke_digit(index: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600),
@@ -371,19 +388,22 @@ def redrawn_mnist(x_test: np.ndarray, y_test: np.ndarray, n: int, seed: int = 0,
 SCAN_KINDS = ("scan16-fit", "scan16-stretch", "scan32-fit", "scan32-stretch")
 
 
-def scan_mnist_digit(digit: np.ndarray, label: int, rng: np.random.Generator,
-                     page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
-    """One MNIST digit scanned as a digit form reader did: its ink box resized (Lanczos) into a 16x16 or 32x32
-    box, kept in proportion or stretched to fill it, thresholded at half, enlarged pixel by pixel onto a page."""
+def scan_ink(ink: np.ndarray, rng: np.random.Generator, page_sides: tuple[int, int] = (64, 600)
+             ) -> tuple[np.ndarray, str, float, bool, tuple[int, int], float]:
+    """Light ink on a clean black image scanned as a digit form reader did: its ink box resized (Lanczos) into a
+    16x16 or 32x32 box, kept in proportion or stretched to fill it, thresholded at half, enlarged pixel by pixel onto
+    a page.  Returns the page, the kind of scan, the pen's width (a share of the height), whether the ink is dark,
+    the page's size and the digit's height on it."""
     kind = SCAN_KINDS[int(rng.integers(len(SCAN_KINDS)))]
     side = int(kind[4:6])
-    rows, cols = np.flatnonzero(digit.max(axis=1)), np.flatnonzero(digit.max(axis=0))
-    ink = Image.fromarray(digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
-    fit = side / max(ink.size)
-    size = (side, side) if kind.endswith("stretch") else (max(1, round(ink.width * fit)), max(1, round(ink.height * fit)))
+    rows, cols = np.flatnonzero(ink.max(axis=1)), np.flatnonzero(ink.max(axis=0))
+    box_ink = Image.fromarray(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    fit = side / max(box_ink.size)
+    size = (side, side) if kind.endswith("stretch") else (max(1, round(box_ink.width * fit)),
+                                                           max(1, round(box_ink.height * fit)))
     box = np.zeros((side, side), dtype=np.float32)
     top, left = (side - size[1]) // 2, (side - size[0]) // 2
-    box[top:top + size[1], left:left + size[0]] = np.asarray(ink.resize(size, Image.Resampling.LANCZOS)) >= 128
+    box[top:top + size[1], left:left + size[0]] = np.asarray(box_ink.resize(size, Image.Resampling.LANCZOS)) >= 128
     page = _page(rng, *page_sides)
     cell = max(1, int(min(page) * rng.uniform(0.2, 0.9) / side))
     blocky = np.kron(box, np.ones((cell, cell), dtype=np.float32))
@@ -394,7 +414,14 @@ def scan_mnist_digit(digit: np.ndarray, label: int, rng: np.random.Generator,
     image, dark = _paper_and_ink(rng, canvas)
     solid = box > 0
     pen = 2.0 * solid.sum() / max(1, (solid & ~ndimage.binary_erosion(solid)).sum()) / size[1]  # as a share of the height
-    return image, DrawnInfo(int(label), f"mnist-{kind}", float(pen), dark, page, float(size[1] * cell))
+    return image, kind, float(pen), dark, page, float(size[1] * cell)
+
+
+def scan_mnist_digit(digit: np.ndarray, label: int, rng: np.random.Generator,
+                     page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
+    """One MNIST digit scanned as a digit form reader did (`scan_ink`)."""
+    image, kind, pen, dark, page, height = scan_ink(digit, rng, page_sides)
+    return image, DrawnInfo(int(label), f"mnist-{kind}", pen, dark, page, height)
 
 
 def scanned_mnist(x_test: np.ndarray, y_test: np.ndarray, n: int, seed: int = 0,

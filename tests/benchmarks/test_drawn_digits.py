@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from benchmarks.drawn_digits import (MIN_FLAG_RISE, SCAN_KINDS, TEMPLATES, flag_rise, pen_bucket, redrawn_mnist,
-                                     scanned_mnist, stroke_digits, tablet_digit, template_paths, thin)
+                                     scanned_mnist, scanned_style_digit, stroke_digits, tablet_digit, template_paths,
+                                     thin)
 from model.nets.store import SHIPPED_MODEL
 
 
@@ -88,6 +89,20 @@ def test_tablet_digits_are_seeded_280px_canvases_of_any_size_pen_and_polarity():
     assert any(dark_paper) and not all(dark_paper)
     ink = [(page > 128).mean() if dark else (page < 128).mean() for page, dark in zip(pages, dark_paper)]
     assert min(ink) > 0.003 and max(ink) / min(ink) > 5  # small thin digits and big thick ones
+
+
+def test_scanned_style_digits_are_seeded_pages_of_either_polarity_with_blocky_ink():
+    pages = [scanned_style_digit(4, "one-stroke", np.random.default_rng([i])) for i in range(30)]
+    assert np.array_equal(pages[5], scanned_style_digit(4, "one-stroke", np.random.default_rng([5])))
+    assert all(page.dtype == np.uint8 and 64 <= min(page.shape) and max(page.shape) <= 600 for page in pages)
+    dark_ink = [np.median(page) > 128 for page in pages]
+    assert any(dark_ink) and not all(dark_ink)
+    big = [page for page in pages if min(page.shape) > 300]
+    assert big
+    for page in big:  # enlarged pixel by pixel: the ink's outline runs in straight steps, few distinct rows
+        ink = page < np.median(page) - 60 if np.median(page) > 128 else page > np.median(page) + 60
+        rows = ink[np.flatnonzero(ink.any(axis=1))]
+        assert len({row.tobytes() for row in rows}) < len(rows) / 2
 
 
 def test_thin_leaves_a_one_pixel_line():
