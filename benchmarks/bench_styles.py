@@ -130,11 +130,13 @@ def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
 
 
 def set_accuracy(model, values, inputs: np.ndarray, labels: np.ndarray, names: list[str]) -> dict:
-    """Accuracy on a set of `MADE_AS`, overall and per style."""
-    correct = model.predict(values(inputs), batch_size=512, verbose=0).argmax(axis=1) == labels
+    """Accuracy on a set of `MADE_AS`, overall and per style, and how the unsure verdict splits its answers."""
+    probabilities = model.predict(values(inputs), batch_size=512, verbose=0)
+    correct = probabilities.argmax(axis=1) == labels
     styles = _breakdown(correct, names, str)
     return {"accuracy": _accuracy(correct),
-            "styles_under_98": sorted(name for name in styles if styles[name]["accuracy"] < 0.98), "by_style": styles}
+            "styles_under_98": sorted(name for name in styles if styles[name]["accuracy"] < 0.98), "by_style": styles,
+            "unsure": unsure_score(probabilities, labels)}
 
 
 def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[str], hooks: np.ndarray,
