@@ -262,7 +262,7 @@ def scanned_style_digit(label: int, style: str, rng: np.random.Generator,
     is 7-20% of the digit's height, at least a pixel of a 16 px box: a thinner one breaks into dots at half a pixel's
     ink, which no form reader kept (their sets show whole strokes)."""
     paths = template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5))
-    return scan_ink(_pen_on_canvas(paths, rng, 112, step=None, pens=(0.07, 0.2)), rng, page_sides)[0]
+    return scan_ink(_pen_on_canvas(paths, rng, 112, step=None, pens=(0.07, 0.2)), label, style, rng, page_sides)[0]
 
 
 def stroke_digit(index: int, seed: int = 0, page_sides: tuple[int, int] = (64, 600),
@@ -388,12 +388,11 @@ def redrawn_mnist(x_test: np.ndarray, y_test: np.ndarray, n: int, seed: int = 0,
 SCAN_KINDS = ("scan16-fit", "scan16-stretch", "scan32-fit", "scan32-stretch")
 
 
-def scan_ink(ink: np.ndarray, rng: np.random.Generator, page_sides: tuple[int, int] = (64, 600)
-             ) -> tuple[np.ndarray, str, float, bool, tuple[int, int], float]:
+def scan_ink(ink: np.ndarray, label: int, source: str, rng: np.random.Generator,
+             page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
     """Light ink on a clean black image scanned as a digit form reader did: its ink box resized (Lanczos) into a
     16x16 or 32x32 box, kept in proportion or stretched to fill it, thresholded at half, enlarged pixel by pixel onto
-    a page.  Returns the page, the kind of scan, the pen's width (a share of the height), whether the ink is dark,
-    the page's size and the digit's height on it."""
+    a page.  The info's style is `source` and the kind of scan ("mnist-scan16-fit")."""
     kind = SCAN_KINDS[int(rng.integers(len(SCAN_KINDS)))]
     side = int(kind[4:6])
     rows, cols = np.flatnonzero(ink.max(axis=1)), np.flatnonzero(ink.max(axis=0))
@@ -414,14 +413,13 @@ def scan_ink(ink: np.ndarray, rng: np.random.Generator, page_sides: tuple[int, i
     image, dark = _paper_and_ink(rng, canvas)
     solid = box > 0
     pen = 2.0 * solid.sum() / max(1, (solid & ~ndimage.binary_erosion(solid)).sum()) / size[1]  # as a share of the height
-    return image, kind, float(pen), dark, page, float(size[1] * cell)
+    return image, DrawnInfo(int(label), f"{source}-{kind}", float(pen), dark, page, float(size[1] * cell))
 
 
 def scan_mnist_digit(digit: np.ndarray, label: int, rng: np.random.Generator,
                      page_sides: tuple[int, int] = (64, 600)) -> tuple[np.ndarray, DrawnInfo]:
     """One MNIST digit scanned as a digit form reader did (`scan_ink`)."""
-    image, kind, pen, dark, page, height = scan_ink(digit, rng, page_sides)
-    return image, DrawnInfo(int(label), f"mnist-{kind}", pen, dark, page, height)
+    return scan_ink(digit, label, "mnist", rng, page_sides)
 
 
 def scanned_mnist(x_test: np.ndarray, y_test: np.ndarray, n: int, seed: int = 0,
