@@ -74,7 +74,8 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
-                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles), scans=max(0, args.scans), csv_log=args.csv)
+                         cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles), scans=max(0, args.scans),
+                         csv_log=args.csv)
     names = getattr(data, "class_names", None)  # a folder's classes; None for MNIST's digits
     if args.init:
         try:

@@ -31,7 +31,7 @@ class TrainConfig:
     cosine_decay: bool = False
     seed: int = 0
     styles: int = 0  # handwriting-style digits (model/data/handwriting.py) mixed into the training digits
-    scans: int = 0  # training digits (MNIST's and the style digits) scanned small and black and white (model/data/scans.py), added
+    scans: int = 0  # training digits (MNIST's and style digits) added scanned small, black and white (model/data/scans.py)
     csv_log: str | None = None  # a CSV file Keras' CSVLogger writes a row to after every epoch
 
 
