@@ -4,7 +4,8 @@ MNIST's writers were American; people elsewhere flag their 1s, cross their 7s, w
 open in one stroke and hook the tails of their 9s.  Each style here is a small function
 that draws one digit's strokes with random proportions (flag length, loop size, tail
 curl, ...).  `style_digits` adds pen wobble, short hooks at stroke ends, sometimes a tablet's
-sparse sampling (straight segments between pen positions), slant, rotation,
+sparse sampling (straight segments between pen positions, or a few points along the whole
+path with the pen lifts joined), slant, rotation,
 aspect and pen width, draws the digit on a page of random size, place and polarity, and
 runs it through the same preprocessing as the window and `classify`, so training sees
 what inference sees.  Every digit depends only on (seed, index).
@@ -237,6 +238,15 @@ def _pen_samples(path: np.ndarray, step: float) -> np.ndarray:
     return np.stack([np.interp(at, dist, path[:, 0]), np.interp(at, dist, path[:, 1])], axis=1)
 
 
+def _evenly(strokes: Strokes, count: int) -> np.ndarray:
+    """The strokes joined in writing order (pen lifts become straight lines) and `count` points evenly spaced along
+    the whole path, joined by straight lines: what a tablet set that keeps a few points a digit records."""
+    path = np.vstack(strokes)
+    dist = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
+    at = np.linspace(0.0, dist[-1], count)
+    return np.stack([np.interp(at, dist, path[:, 0]), np.interp(at, dist, path[:, 1])], axis=1)
+
+
 def _wobble(path: np.ndarray, r: np.random.Generator) -> np.ndarray:
     """Smooth random sideways drift of the pen along the path."""
     amount = r.uniform(0.0, 0.035)
@@ -267,6 +277,8 @@ def _strokes(label: int, style: str, r: np.random.Generator) -> Strokes:
     if r.random() < 0.3:  # a tablet sampling the pen every 100 ms or so: straight segments between sparse points
         step = r.uniform(0.06, 0.25)
         strokes = [_pen_samples(s, step) for s in strokes]
+    elif r.random() < 0.2:  # a tablet set that keeps 7-12 points a digit and no pen lifts (like UCI's pendigits)
+        strokes = [_evenly(strokes, int(r.integers(7, 13)))]
     aspect = np.exp(r.uniform(np.log(0.65), np.log(1.3)))
     shear, angle = r.uniform(-0.4, 0.3), np.radians(r.uniform(-18, 18))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])

@@ -114,7 +114,7 @@ def test_some_digits_are_sampled_sparsely_as_a_tablet_records_the_pen():
                    style_strokes(label, style, np.random.default_rng([seed, label])))
                for label, style in ((2, "plain"), (3, "round"), (0, "oval")) for seed in range(100)]
     sparse = np.mean(np.array(longest) > 0.05)
-    assert 0.15 < sparse < 0.45  # about 30%: straight segments 0.06-0.25 of the height; the rest smooth
+    assert 0.3 < sparse < 0.58  # about 44%: 30% sampled every 0.06-0.25 of the height, 14% as 7-12 points; the rest smooth
 
 
 def test_sparse_pen_samples_keep_a_sharp_corner():
@@ -124,3 +124,12 @@ def test_sparse_pen_samples_keep_a_sharp_corner():
     sampled = _pen_samples(corner, 0.35)
     assert len(sampled) < 8  # sparse
     assert np.min(np.linalg.norm(sampled - [0.5, 0.0], axis=1)) < 1e-9  # the corner itself is a sample
+
+
+def test_some_digits_are_kept_as_a_few_points_along_the_path_with_the_pen_lifts_joined():
+    made = [style_strokes(7, "crossed", np.random.default_rng([seed, 7])) for seed in range(300)]
+    joined = [strokes[0] for strokes in made if len(strokes) == 1]  # the crossbar joined to the 7 by its pen lift
+    assert 0.07 < len(joined) / len(made) < 0.25  # about 14%; the rest keep their two strokes
+    assert all(7 <= len(path) <= 12 for path in joined)
+    steps = [np.linalg.norm(np.diff(path, axis=0), axis=1) for path in joined]
+    assert min(float(step.max()) for step in steps) > 0.1  # long straight segments, no smooth curve
