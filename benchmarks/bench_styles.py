@@ -8,13 +8,15 @@ preprocessing as `main.py classify`.  With `--canvas K`, K digits of every templ
 also drawn stroke by stroke with mouse events on the real window's canvas and read from
 its prediction label.  With `--tablet K`, K digits of every template are also drawn as a pen tablet
 records them (pen positions 0.03-0.3 of the height apart and at its corners, joined by straight lines) on 280x280
-canvas images at random sizes, places and pen widths.  With `--scanned K`, K digits of every template are also
-written with a pen and scanned as old digit-form readers kept them (16x16 or 32x32 black and white, in proportion
-or stretched to fill the box, enlarged onto a page of any size and polarity).  Each `--model` gets its own report;
-the unsure verdict (model/inspect/verdict.py) is scored too: how many wrong answers it flags and how many right ones.
+canvas images at random sizes, places and pen widths; with `--joined K`, K digits of every template are kept as
+UCI's pendigits keeps a digit (8 points evenly spaced along the path, pen lifts joined) and drawn alike.  With
+`--scanned K`, K digits of every template are also written with a pen and scanned as old digit-form readers kept
+them (16x16 or 32x32 black and white, in proportion or stretched to fill the box, enlarged onto a page of any size
+and polarity).  Each `--model` gets its own report; the unsure verdict (model/inspect/verdict.py) is scored too:
+how many wrong answers it flags and how many right ones.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_styles.py [--model OLD --model NEW] [--per-style 150] [--canvas 10]
-        [--tablet 100] [--scanned 100]
+        [--tablet 100] [--joined 100] [--scanned 100]
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ import numpy as np  # noqa: E402
 
 from bench_drawn_digits import _accuracy, _breakdown, _compact_json, _top_confusions  # noqa: E402
 from model.data.mnist import DataError, load_mnist  # noqa: E402
-from drawn_digits import TEMPLATES, render_stroke_digit, scanned_style_digit, tablet_digit, template_paths  # noqa: E402
+from drawn_digits import (TEMPLATES, joined_tablet_digit, render_stroke_digit, scanned_style_digit,  # noqa: E402
+                          tablet_digit, template_paths)
 from model.inspect.preprocess import preprocess  # noqa: E402
 
 STYLES = [(label, style) for label in sorted(TEMPLATES) for style in sorted(TEMPLATES[label])]
@@ -51,7 +54,7 @@ def _rng(seed: int, index: int, i: int) -> np.random.Generator:
 
 
 # The sets besides the pages: how each of their digits is made, and the offset of its seed.
-MADE_AS = {"tablet": (tablet_digit, 2), "scanned": (scanned_style_digit, 3)}
+MADE_AS = {"tablet": (tablet_digit, 2), "scanned": (scanned_style_digit, 3), "joined": (joined_tablet_digit, 4)}
 
 
 def _prepare(job: tuple[int, int, int, str]) -> list[np.ndarray | None]:
@@ -180,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-style", type=int, default=150, help="digits per template (default 150)")
     parser.add_argument("--canvas", type=int, default=0, help="digits per template drawn on the window's canvas")
     parser.add_argument("--tablet", type=int, default=0, help="digits per template drawn as a pen tablet records them")
+    parser.add_argument("--joined", type=int, default=0, help="digits per template kept as 8 points, pen lifts joined")
     parser.add_argument("--scanned", type=int, default=0, help="digits per template written and scanned small")
     parser.add_argument("--seed", type=int, default=5151)
     parser.add_argument("--data", default=None, help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST)")
@@ -193,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(str(exc)) from None
     inputs, labels, names, hooks = style_inputs(args.per_style, args.seed, args.workers)
     sets = {made_as: style_inputs(count, args.seed, args.workers, made_as)[:3]
-            for made_as, count in (("tablet", args.tablet), ("scanned", args.scanned)) if count}
+            for made_as, count in (("tablet", args.tablet), ("joined", args.joined), ("scanned", args.scanned)) if count}
     from model.nets.store import SHIPPED_MODEL
 
     models = args.model or [str(SHIPPED_MODEL)]

@@ -256,6 +256,26 @@ def tablet_digit(label: int, style: str, rng: np.random.Generator, side: int = 2
     return ink if rng.random() < 0.5 else 255 - ink
 
 
+PENDIGITS_POINTS = 8  # UCI's pendigits keeps 8 points a digit (16 numbers)
+
+
+def evenly_joined(paths: list[tuple[np.ndarray, np.ndarray]], count: int = PENDIGITS_POINTS) -> np.ndarray:
+    """The strokes joined in writing order (a pen lift becomes a straight line) and `count` points evenly spaced
+    along the whole path: how UCI's pendigits keeps a digit."""
+    line = np.vstack([line for line, _ in paths])
+    dist = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))]
+    at = np.linspace(0.0, dist[-1], count)
+    return np.stack([np.interp(at, dist, line[:, 0]), np.interp(at, dist, line[:, 1])], axis=1)
+
+
+def joined_tablet_digit(label: int, style: str, rng: np.random.Generator, side: int = 280) -> np.ndarray:
+    """Template `style` of `label` kept as pendigits keeps a digit (`evenly_joined`: 8 points, pen lifts joined) and
+    drawn through them with straight lines on a `side` x `side` canvas image, as `tablet_digit` draws."""
+    points = evenly_joined(template_paths(label, style, rng, end_hooks=bool(rng.random() < 0.5)))
+    ink = _pen_on_canvas([(points, points)], rng, side, step=None)
+    return ink if rng.random() < 0.5 else 255 - ink
+
+
 def scanned_style_digit(label: int, style: str, rng: np.random.Generator,
                         page_sides: tuple[int, int] = (64, 600)) -> np.ndarray:
     """Template `style` of `label` written with a pen and scanned as a digit form reader did (`scan_ink`).  The pen

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.drawn_digits import (MIN_FLAG_RISE, SCAN_KINDS, TEMPLATES, flag_rise, pen_bucket, redrawn_mnist,
-                                     scanned_mnist, scanned_style_digit, stroke_digits, tablet_digit, template_paths,
-                                     thin)
+from benchmarks.drawn_digits import (MIN_FLAG_RISE, SCAN_KINDS, TEMPLATES, evenly_joined, flag_rise,
+                                     joined_tablet_digit, pen_bucket, redrawn_mnist, scanned_mnist, scanned_style_digit,
+                                     stroke_digits, tablet_digit, template_paths, thin)
 from model.nets.store import SHIPPED_MODEL
 
 
@@ -89,6 +89,17 @@ def test_tablet_digits_are_seeded_280px_canvases_of_any_size_pen_and_polarity():
     assert any(dark_paper) and not all(dark_paper)
     ink = [(page > 128).mean() if dark else (page < 128).mean() for page, dark in zip(pages, dark_paper)]
     assert min(ink) > 0.003 and max(ink) / min(ink) > 5  # small thin digits and big thick ones
+
+
+def test_joined_tablet_digits_keep_eight_points_evenly_along_the_path_pen_lifts_included():
+    down, then_down_again = np.array([[0.0, 0.0], [0.0, 3.0]]), np.array([[1.0, 3.0], [1.0, 6.0]])
+    points = evenly_joined([(down, down), (then_down_again, then_down_again)])  # the lift is 1 long, the path 7
+    assert np.allclose(points, [[0, 0], [0, 1], [0, 2], [0, 3], [1, 3], [1, 4], [1, 5], [1, 6]])
+    pages = [joined_tablet_digit(7, "crossbar", np.random.default_rng([i])) for i in range(20)]
+    assert np.array_equal(pages[4], joined_tablet_digit(7, "crossbar", np.random.default_rng([4])))
+    assert all(page.shape == (280, 280) and page.dtype == np.uint8 for page in pages)
+    dark_paper = [np.median(page) < 128 for page in pages]
+    assert any(dark_paper) and not all(dark_paper)
 
 
 def test_scanned_style_digits_are_seeded_pages_of_either_polarity_with_blocky_ink():
