@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from model.inspect.verdict import unsure_rule
     from model.nets.catalogue import ARCHITECTURE_SUMMARIES, SHIPPED_ARCHITECTURE
 
     parser = argparse.ArgumentParser(prog="digit-lens", description=__doc__.splitlines()[0])
@@ -30,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     gui.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
     gui.set_defaults(run=_run_gui)
 
-    classify = commands.add_parser("classify", help="classify image files")
+    classify = commands.add_parser("classify", help="classify image files", epilog=unsure_rule())
     classify.add_argument("images", nargs="+", metavar="IMAGE")
     classify.add_argument("--model", default=argparse.SUPPRESS, help="a .keras or .h5 model")
     classify.add_argument("--json", action="store_true", help="one JSON object per line")

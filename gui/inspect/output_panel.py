@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 from gui.common.live_text import LiveText
 from gui.common.panels import BAR_BRUSH, cache_axes
 from gui.common.plotting import paints_own_background, pg
-from model.inspect.verdict import verdict
+from model.inspect.verdict import unsure_rule, verdict
 
 TOP_BRUSH = pg.mkBrush(255, 170, 40)
 
@@ -38,6 +38,8 @@ class OutputPanel(QFrame):
         self._unsure_font = QFont(font)
         self._unsure_font.setPointSize(26)  # "7, or maybe 2" fits the panel
         self.confidence = LiveText(lines=2, align=Qt.AlignmentFlag.AlignHCenter, objectName="confidence")
+        for answer in (self.prediction, self.confidence):
+            answer.setToolTip(unsure_rule())
         self.chart = paints_own_background(pg.PlotWidget(background=None))
         self.chart.setObjectName("probabilities")
         self.chart.setMinimumHeight(200)

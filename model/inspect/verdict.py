@@ -16,6 +16,14 @@ MIN_CONFIDENCE = 0.30
 MIN_MARGIN = 0.85
 
 
+def unsure_rule() -> str:
+    """The rule in words, as the window's tooltip and `classify --help` show it."""
+    always, never = max(MIN_CONFIDENCE, MIN_MARGIN), max(MIN_CONFIDENCE, (1 + MIN_MARGIN) / 2)
+    return (f"An answer is marked unsure when its top class has under {MIN_CONFIDENCE:.0%} or the runner-up is "
+            f"within {MIN_MARGIN * 100:.0f} points of it (so always under {always:.0%}, never at {never:.1%} or "
+            f"more); the thresholds were picked on digits the shipped model never trained on.")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The top class and the runner-up (indices and names), their probabilities, and whether to doubt the top one."""

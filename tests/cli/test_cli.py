@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from model.inspect.verdict import MIN_CONFIDENCE, MIN_MARGIN
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -236,6 +238,8 @@ def test_classify_marks_a_digit_halfway_between_two_as_unsure(mnist, tmp_path):
     text = run_cli("classify", files[1]).stdout.strip()
     p = rows[1]["probabilities"]
     assert text == f"{files[1]}: 4 ({p[4]:.1%}), or maybe 9 ({p[9]:.1%}) — unsure"
+    rule = " ".join(run_cli("classify", "--help").stdout.split())  # the help says when an answer is unsure
+    assert f"top class has under {MIN_CONFIDENCE:.0%} or the runner-up is within {MIN_MARGIN * 100:.0f} points" in rule
 
 
 def _test_accuracy(result: subprocess.CompletedProcess) -> float:

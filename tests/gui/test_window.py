@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 from window_helpers import LOAD_TIMEOUT_MS, MODEL, ONE, ZERO, draw, hover_until, prediction, settle, show_panel
 
 from gui.common.scripting import line, scaled, stroke
+from model.inspect.verdict import MIN_CONFIDENCE, MIN_MARGIN
 
 pytestmark = pytest.mark.skipif(not MODEL.exists(), reason=f"no trained model at {MODEL}")
 
@@ -292,6 +295,13 @@ def test_kernels_tab_takes_the_canvas_drawing_and_a_sample_digit(ready, qtbot, m
     ready.tabs.setCurrentWidget(ready.draw)
 
 
+def shows_tooltip(qtbot, widget) -> None:
+    """The tooltip event Qt sends when the mouse rests on `widget`; waits until the tooltip is shown."""
+    centre = widget.rect().center()
+    QApplication.sendEvent(widget, QHelpEvent(QEvent.Type.ToolTip, centre, widget.mapToGlobal(centre)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+
+
 def test_a_drawing_between_two_digits_reads_or_maybe(ready, qtbot):
     # A 1 whose flag grows into a 7's bar: somewhere on the way the window must say it is unsure.
     def flagged_one(length: float) -> str:
@@ -312,6 +322,10 @@ def test_a_drawing_between_two_digits_reads_or_maybe(ready, qtbot):
     output = ready.pipeline.output
     assert output.confidence.text().startswith("unsure: ")
     assert output.prediction.width() >= output.prediction.sizeHint().width()  # the words fit the panel
+    shows_tooltip(qtbot, output.confidence)  # the rule and its thresholds, as the mouse rests on the answer
+    assert QToolTip.text().startswith(f"An answer is marked unsure when its top class has under {MIN_CONFIDENCE:.0%} "
+                                      f"or the runner-up is within {MIN_MARGIN * 100:.0f} points of it")
+    QToolTip.hideText()
     ready.canvas.clear()
     draw(ready, qtbot, ONE)
     assert prediction(ready) == "1" and "confident" in output.confidence.text()

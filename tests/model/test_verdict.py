@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.inspect.verdict import MIN_CONFIDENCE, MIN_MARGIN, verdict
+from model.inspect.verdict import MIN_CONFIDENCE, MIN_MARGIN, unsure_rule, verdict
 
 
 def probabilities(**given: float) -> np.ndarray:
@@ -41,3 +41,20 @@ def test_class_names_and_bad_input():
         verdict([1.0])
     with pytest.raises(ValueError):
         verdict([0.5, 0.5], names=["one"])
+
+
+def test_the_rule_in_words_holds_at_the_figures_it_states():
+    rule = unsure_rule()
+    always = float(rule.split("always under ")[1].split("%")[0]) / 100
+    never = float(rule.split("never at ")[1].split("%")[0]) / 100
+    rng = np.random.default_rng(0)
+    for top in np.linspace(0.0, 1.0, 401):
+        rest = rng.dirichlet(np.ones(9)) * (1 - top)  # the other nine classes share what is left, any way
+        p = np.insert(rest, 0, top)
+        if p.argmax() != 0:
+            continue
+        if top < always:
+            assert verdict(p).unsure, p
+        if top >= never:
+            assert not verdict(p).unsure, p
+    assert f"under {MIN_CONFIDENCE:.0%}" in rule and f"within {MIN_MARGIN * 100:.0f} points" in rule
