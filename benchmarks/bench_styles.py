@@ -4,19 +4,20 @@ The digits come from the evaluation generator (benchmarks/drawn_digits.py: its o
 seeds, separate from the training styles of model/data/handwriting.py): `--per-style` digits
 of every template (flagged 1, crossed 7, one-stroke open 4, hooked 9, ...), every other one
 with small curls at its stroke ends, on pages of any size and polarity, through the same
-preprocessing as `main.py classify`.  With `--canvas K`, K digits of every template are
-also drawn stroke by stroke with mouse events on the real window's canvas and read from
-its prediction label.  With `--tablet K`, K digits of every template are also drawn as a pen tablet
-records them (pen positions 0.03-0.3 of the height apart and at its corners, joined by straight lines) on 280x280
-canvas images at random sizes, places and pen widths; with `--joined K`, K digits of every template are kept as
-UCI's pendigits keeps a digit (8 points evenly spaced along the path, pen lifts joined) and drawn alike.  With
-`--scanned K`, K digits of every template are also written with a pen and scanned as old digit-form readers kept
-them (16x16 or 32x32 black and white, in proportion or stretched to fill the box, enlarged onto a page of any size
-and polarity).  Each `--model` gets its own report; the unsure verdict (model/inspect/verdict.py) is scored too:
-how many wrong answers it flags and how many right ones.
+preprocessing as `main.py classify`. With `--canvas K`, K digits of every template are also drawn stroke by stroke
+with mouse events on the real window's canvas and read from its prediction label; with `--canvas-joined K`, K digits
+of every template are drawn there as one stroke through their 8 pendigits points (below), as a tablet's trajectory
+replayed. With `--tablet K`, K digits of every template are also drawn as a pen tablet records them (pen positions
+0.03-0.3 of the height apart and at its corners, joined by straight lines) on 280x280 canvas images at random sizes,
+places and pen widths; with `--joined K`, K digits of every template are kept as UCI's pendigits keeps a digit (8
+points evenly spaced along the path, pen lifts joined) and drawn alike. With `--scanned K`, K digits of every
+template are also written with a pen and scanned as old digit-form readers kept them (16x16 or 32x32 black and
+white, in proportion or stretched to fill the box, enlarged onto a page of any size and polarity). Each `--model`
+gets its own report; the unsure verdict (model/inspect/verdict.py) is scored too: how many wrong answers it flags
+and how many right ones.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_styles.py [--model OLD --model NEW] [--per-style 150] [--canvas 10]
-        [--tablet 100] [--joined 100] [--scanned 100]
+        [--canvas-joined 10] [--tablet 100] [--joined 100] [--scanned 100]
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ import numpy as np  # noqa: E402
 
 from bench_drawn_digits import _accuracy, _breakdown, _compact_json, _top_confusions  # noqa: E402
 from model.data.mnist import DataError, load_mnist  # noqa: E402
-from drawn_digits import (TEMPLATES, joined_tablet_digit, render_stroke_digit, scanned_style_digit,  # noqa: E402
-                          tablet_digit, template_paths)
+from drawn_digits import (TEMPLATES, evenly_joined, joined_tablet_digit, render_stroke_digit,  # noqa: E402
+                          scanned_style_digit, tablet_digit, template_paths)
 from model.inspect.preprocess import preprocess  # noqa: E402
 
 STYLES = [(label, style) for label in sorted(TEMPLATES) for style in sorted(TEMPLATES[label])]
@@ -98,8 +99,9 @@ def unsure_score(probabilities: np.ndarray, labels: np.ndarray) -> dict:
             "wrong_left_unflagged": int((wrong & ~flagged).sum())}
 
 
-def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
-    """`count` digits of every template drawn with mouse strokes on the window's canvas, read from its label."""
+def canvas_accuracy(model_path: str, count: int, seed: int, joined: bool = False) -> dict:
+    """`count` digits of every template drawn with mouse strokes on the window's canvas, read from its label; `joined`:
+    each as one stroke through its 8 pendigits points (`evenly_joined`), as a replayed tablet trajectory."""
     from PySide6.QtWidgets import QApplication, QLabel
 
     from gui.window import MainWindow
@@ -114,8 +116,9 @@ def canvas_accuracy(model_path: str, count: int, seed: int) -> dict:
     hits: dict[str, list[bool]] = defaultdict(list)
     for index, (digit, style) in enumerate(STYLES):
         for i in range(count):
-            rng = _rng(seed + 1, index, i)
-            paths = [line for line, _ in template_paths(digit, style, rng, end_hooks=bool(i % 2))]
+            rng = _rng(seed + (5 if joined else 1), index, i)
+            made = template_paths(digit, style, rng, end_hooks=bool(i % 2))
+            paths = [evenly_joined(made)] if joined else [line for line, _ in made]
             points = np.vstack(paths)
             low, size = points.min(axis=0), np.ptp(points, axis=0).max()
             height = rng.uniform(120, 230)
@@ -143,7 +146,7 @@ def set_accuracy(model, values, inputs: np.ndarray, labels: np.ndarray, names: l
 
 
 def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[str], hooks: np.ndarray,
-           mnist, canvas: int, seed: int, sets: dict[str, tuple] | None = None) -> dict:
+           mnist, canvas: int, seed: int, sets: dict[str, tuple] | None = None, canvas_joined: int = 0) -> dict:
     from model.spec import spec_for
     from model.nets.store import load_model
 
@@ -174,6 +177,8 @@ def report(model_path: str, inputs: np.ndarray, labels: np.ndarray, names: list[
         result[made_as] = set_accuracy(model, values, *made)
     if canvas:
         result["canvas"] = canvas_accuracy(model_path, canvas, seed)
+    if canvas_joined:
+        result["canvas_joined"] = canvas_accuracy(model_path, canvas_joined, seed, joined=True)
     return result
 
 
@@ -182,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", help="Keras model file, repeatable (default: the shipped model)")
     parser.add_argument("--per-style", type=int, default=150, help="digits per template (default 150)")
     parser.add_argument("--canvas", type=int, default=0, help="digits per template drawn on the window's canvas")
+    parser.add_argument("--canvas-joined", type=int, default=0,
+                        help="digits per template drawn on the canvas as one stroke through 8 pendigits points")
     parser.add_argument("--tablet", type=int, default=0, help="digits per template drawn as a pen tablet records them")
     parser.add_argument("--joined", type=int, default=0, help="digits per template kept as 8 points, pen lifts joined")
     parser.add_argument("--scanned", type=int, default=0, help="digits per template written and scanned small")
@@ -202,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
 
     models = args.model or [str(SHIPPED_MODEL)]
     result = {"seed": args.seed, "per_style": args.per_style, "styles": len(STYLES),
-              "models": [report(path, inputs, labels, names, hooks, mnist, args.canvas, args.seed, sets) for path in models]}
+              "models": [report(path, inputs, labels, names, hooks, mnist, args.canvas, args.seed, sets,
+                                args.canvas_joined) for path in models]}
     result["seconds"] = round(time.perf_counter() - start, 1)
     print(_compact_json(result))
     return 0

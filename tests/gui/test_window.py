@@ -295,6 +295,24 @@ def test_kernels_tab_takes_the_canvas_drawing_and_a_sample_digit(ready, qtbot, m
     ready.tabs.setCurrentWidget(ready.draw)
 
 
+def through(*points) -> list:
+    """One pen stroke through `points` in straight lines, as a tablet that keeps a few points a digit replays it."""
+    return [point for start, end in zip(points, points[1:]) for point in line(start, end)[:-1]] + [points[-1]]
+
+
+@pytest.mark.parametrize("digit, points", [
+    # A crossed 7: bar, stem, and the pen's way back up to the cross bar drawn as a line (the issue's 7 read as 2).
+    (7, [(70, 60), (140, 60), (210, 60), (175, 130), (140, 200), (120, 240), (100, 150), (190, 150)]),
+    # A 5 whose top bar came last: the pen's way from the belly's end up to the bar drawn too.
+    (5, [(95, 60), (90, 135), (170, 135), (200, 190), (150, 240), (80, 225), (95, 60), (200, 60)]),
+    # A closed 4 in two strokes, joined: the pen's way from the cross bar's end to the top of the stem.
+    (4, [(150, 40), (70, 170), (210, 170), (170, 40), (170, 110), (170, 180), (170, 245), (168, 250)]),
+])
+def test_a_digit_written_without_lifting_the_pen_reads_right(ready, qtbot, digit, points):
+    draw(ready, qtbot, through(*points))
+    assert prediction(ready) == str(digit)
+
+
 def shows_tooltip(qtbot, widget) -> None:
     """The tooltip event Qt sends when the mouse rests on `widget`; waits until the tooltip is shown."""
     centre = widget.rect().center()
