@@ -217,14 +217,22 @@ STYLES: dict[int, dict[str, Style]] = {
 
 # ---- the pen: wobble, end hooks, slant, size, width, page -----------------------------------------
 
+def _arc_lengths(path: np.ndarray) -> np.ndarray:
+    """How far along the path each of its points lies."""
+    return np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
+
+
+def _along(path: np.ndarray, dist: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The path's points at the lengths `at` along it (`dist`: its `_arc_lengths`), joined by straight lines."""
+    return np.stack([np.interp(at, dist, path[:, 0]), np.interp(at, dist, path[:, 1])], axis=1)
+
+
 def _resample(path: np.ndarray, step: float = 0.02) -> np.ndarray:
     """The path with points about `step` apart, so wobble and width act evenly along it."""
-    seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
-    dist = np.r_[0.0, np.cumsum(seg)]
+    dist = _arc_lengths(path)
     if dist[-1] <= 0:
         return path[:1]
-    t = np.linspace(0.0, dist[-1], max(2, int(dist[-1] / step) + 1))
-    return np.stack([np.interp(t, dist, path[:, 0]), np.interp(t, dist, path[:, 1])], axis=1)
+    return _along(path, dist, np.linspace(0.0, dist[-1], max(2, int(dist[-1] / step) + 1)))
 
 
 def _pen_samples(path: np.ndarray, step: float) -> np.ndarray:
@@ -232,19 +240,18 @@ def _pen_samples(path: np.ndarray, step: float) -> np.ndarray:
     tablet sampling in time records (the pen slows down to turn, so corners are kept however sparse the samples)."""
     heading = np.arctan2(*np.diff(path, axis=0).T[::-1])
     turn = np.abs(np.angle(np.exp(1j * np.diff(heading))))
-    dist = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
+    dist = _arc_lengths(path)
     at = np.union1d(np.linspace(0.0, dist[-1], max(2, int(round(dist[-1] / step)) + 1)),
                     dist[1:-1][turn > np.radians(30)])
-    return np.stack([np.interp(at, dist, path[:, 0]), np.interp(at, dist, path[:, 1])], axis=1)
+    return _along(path, dist, at)
 
 
 def _evenly(strokes: Strokes, count: int) -> np.ndarray:
     """The strokes joined in writing order (pen lifts become straight lines) and `count` points evenly spaced along
     the whole path, joined by straight lines: what a tablet set that keeps a few points a digit records."""
     path = np.vstack(strokes)
-    dist = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
-    at = np.linspace(0.0, dist[-1], count)
-    return np.stack([np.interp(at, dist, path[:, 0]), np.interp(at, dist, path[:, 1])], axis=1)
+    dist = _arc_lengths(path)
+    return _along(path, dist, np.linspace(0.0, dist[-1], count))
 
 
 def _wobble(path: np.ndarray, r: np.random.Generator) -> np.ndarray:
