@@ -66,8 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="mix N handwriting-style digits (flagged 1, crossed 7, open 4, hooked 9, ...) "
                             "made at train time into the training digits")
     train.add_argument("--scans", type=int, default=0, metavar="N",
-                       help="add N training digits scanned as old digit forms were: 14-40 px, often black and "
-                            "white, some stretched to fill their box")
+                       help="add N digits scanned as old digit forms were (half of them training digits, half "
+                            "style digits written with a form-filler's pen): 14-40 px, often black and white, some "
+                            "stretched to fill their box")
     train.add_argument("--init", metavar="MODEL", help="start from this model's weights (fine-tuning) "
                                                         "instead of a fresh --arch model")
     train.set_defaults(run=_command("train", "run_train"))

@@ -90,7 +90,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
           f"({model.count_params():,} parameters) on {data.source}: "
           f"{what}, {config.validation_split:.0%} held out for validation"
           f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
-          f"{f', plus {config.scans:,} of them scanned small' if config.scans else ''}"
+          f"{f', plus {config.scans:,} scanned small' if config.scans else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
     table = _EpochTable(config.epochs, "images/s" if names else "digits/s")

@@ -303,8 +303,28 @@ def draw_page(strokes: Strokes, r: np.random.Generator) -> np.ndarray:
     box = size[::-1] * scale + pen + 2  # (h, w) in pixels
     page = np.maximum((box * r.uniform(1.0, 1.8, 2)).astype(int) + 2, 24)  # a thin 1 still gets a page 24 px wide
     origin = r.uniform(0, page - box) + pen / 2 + 1  # (row, col) of the digit's top-left
+    return on_paper(_coverage(strokes, page, (low, scale, origin), pen), r, noise=6)
+
+
+def written(strokes: Strokes, r: np.random.Generator, pens: tuple[float, float] = (0.07, 0.2)) -> np.ndarray:
+    """The strokes written 60-140 px tall with a pen `pens` of the height wide, in their ink box with a small margin
+    (uint8, 255 = ink): a digit as filled into a form, before it is scanned."""
+    points = np.vstack(strokes)
+    low, size = points.min(axis=0), np.maximum(np.ptp(points, axis=0), 1e-3)
+    height = r.uniform(60, 140)
+    pen = height * r.uniform(*pens)
+    scale = height / size[1]
+    box = (size[::-1] * scale + pen + 4).astype(int) + 1
+    return np.round(_coverage(strokes, box, (low, scale, np.full(2, pen / 2 + 2)), pen) * 255).astype(np.uint8)
+
+
+def _coverage(strokes: Strokes, shape: np.ndarray, place: tuple[np.ndarray, float, np.ndarray], pen: float
+              ) -> np.ndarray:
+    """Ink coverage (0..1) of a `shape` (rows, cols) image with the strokes drawn by a round pen `pen` px wide;
+    `place` = (the strokes' lowest x and y, pixels per unit, (row, col) where that corner lands)."""
+    low, scale, origin = place
     s = _SUPERSAMPLE
-    ink = Image.new("L", (int(page[1]) * s, int(page[0]) * s), 0)
+    ink = Image.new("L", (int(shape[1]) * s, int(shape[0]) * s), 0)
     draw = ImageDraw.Draw(ink)
     width, radius = max(1, round(pen * s)), pen * s / 2
     for stroke in strokes:
@@ -312,8 +332,7 @@ def draw_page(strokes: Strokes, r: np.random.Generator) -> np.ndarray:
         draw.line([tuple(p) for p in xy], fill=255, width=width, joint="curve")
         for x, y in xy[[0, -1]]:
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    coverage = np.asarray(ink.resize((int(page[1]), int(page[0])), Image.Resampling.BOX), dtype=np.float32) / 255
-    return on_paper(coverage, r, noise=6)
+    return np.asarray(ink.resize((int(shape[1]), int(shape[0])), Image.Resampling.BOX), dtype=np.float32) / 255
 
 
 def style_names() -> list[tuple[int, str]]:
@@ -324,10 +343,16 @@ def style_names() -> list[tuple[int, str]]:
 def style_page(index: int, seed: int) -> tuple[np.ndarray, int, str]:
     """Page number `index` of the set made with `seed`: the image, its label (index % 10) and style."""
     r = np.random.default_rng([seed, index, 7])
+    strokes, label, style = digit_strokes(index, r)
+    return draw_page(strokes, r), label, style
+
+
+def digit_strokes(index: int, r: np.random.Generator) -> tuple[Strokes, int, str]:
+    """Digit number `index` of a set: the strokes of one of its label's (index % 10) styles, the label and style."""
     label = index % 10
     styles = list(STYLES[label])
     style = styles[int(r.integers(len(styles)))]
-    return draw_page(_strokes(label, style, r), r), label, style
+    return _strokes(label, style, r), label, style
 
 
 def _chunk(job: tuple[int, int, int]) -> np.ndarray:

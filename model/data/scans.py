@@ -3,9 +3,11 @@
 Digit sets scanned from forms were often stored at 16x16 or 32x32 pixels, thresholded to
 black and white, and some readers stretched every digit to fill its box (a 1 becomes a wide
 slanted bar).  Shown on a page of any size, such a digit reaches the model blocky and
-unlike any MNIST digit.  `scan_page` makes one such page from a 28x28 digit; `scanned_digits`
+unlike any MNIST digit.  `scan_page` makes one such page from a digit's ink; `scanned_digits`
 runs a random pick of training digits through it and the window's preprocessing, so training
-sees what `classify` would be given.  Every digit depends only on (seed, index).
+sees what `classify` would be given, and `scanned_style_digits` does the same with style digits
+written large with a form-filler's pen (model/data/handwriting.py), so that a stretched scan
+starts from crisp strokes rather than from a 20 px digit.  Every digit depends only on (seed, index).
 
 The evaluation scans of benchmarks (`benchmarks/drawn_digits.py`) are made by separate code
 from MNIST's *test* digits.
@@ -17,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from model.data.digit_pages import made_in_chunks, on_paper, preprocessed
+from model.data.handwriting import digit_strokes, written
 
 _CHUNK = 1000
 
@@ -64,3 +67,21 @@ def scanned_digits(images: np.ndarray, labels: np.ndarray, n: int, seed: int = 0
     picks = np.random.default_rng([seed, 13]).integers(0, len(images), n)
     jobs = [(images[picks[start:start + _CHUNK]], start, seed) for start in range(0, n, _CHUNK)]
     return made_in_chunks(_chunk, jobs, workers), labels[picks]
+
+
+def scanned_style_page(index: int, seed: int) -> np.ndarray:
+    """Style digit number `index` of the set made with `seed` (label index % 10), written and scanned."""
+    r = np.random.default_rng([seed, index, 17])
+    return scan_page(written(digit_strokes(index, r)[0], r), r)
+
+
+def _style_chunk(job: tuple[int, int, int]) -> np.ndarray:
+    start, n, seed = job
+    return preprocessed((scanned_style_page(start + i, seed) for i in range(n)), n)
+
+
+def scanned_style_digits(n: int, seed: int = 0, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """`n` style digits written 60-140 px tall with a pen 7-20% of their height (`written`), scanned (`scan_page`) and
+    preprocessed to 28x28 uint8, with their labels (index % 10)."""
+    jobs = [(start, min(_CHUNK, n - start), seed) for start in range(0, n, _CHUNK)]
+    return made_in_chunks(_style_chunk, jobs, workers), (np.arange(n) % 10).astype(np.uint8)

@@ -31,7 +31,7 @@ class TrainConfig:
     cosine_decay: bool = False
     seed: int = 0
     styles: int = 0  # handwriting-style digits (model/data/handwriting.py) mixed into the training digits
-    scans: int = 0  # training digits (MNIST's and style digits) added scanned small, black and white (model/data/scans.py)
+    scans: int = 0  # digits added scanned small, black and white: half training digits, half written style digits
     csv_log: str | None = None  # a CSV file Keras' CSVLogger writes a row to after every epoch
 
 
@@ -241,11 +241,15 @@ def with_style_digits(images: np.ndarray, labels: np.ndarray, count: int, seed: 
 
 
 def with_scanned_digits(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The training digits plus `count` of them picked at random and scanned (model/data/scans.py), on every core."""
-    from model.data.scans import scanned_digits
+    """The training digits plus `count` scanned ones (model/data/scans.py), made on every core: half of them training
+    digits picked at random, half style digits written with a form-filler's pen."""
+    from model.data.scans import scanned_digits, scanned_style_digits
 
-    scanned, scanned_labels = scanned_digits(images, labels, count, seed=seed, workers=os.cpu_count() or 1)
-    return np.concatenate([images, scanned]), np.concatenate([labels, scanned_labels])
+    workers = os.cpu_count() or 1
+    scanned, scanned_labels = scanned_digits(images, labels, count // 2, seed=seed, workers=workers)
+    written, written_labels = scanned_style_digits(count - count // 2, seed=seed, workers=workers)
+    return (np.concatenate([images, scanned, written]),
+            np.concatenate([labels, scanned_labels, written_labels.astype(labels.dtype)]))
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,

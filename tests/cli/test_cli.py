@@ -256,7 +256,7 @@ def test_train_mixes_in_style_and_scanned_digits_and_starts_from_a_given_model(t
                     "--scans", "500", "--augment", "--learning-rate", "1e-7", "--out", str(tuned))
     assert again.returncode == 0, again.stderr
     assert f"from {first}" in again.stdout and "plus 1,000 handwriting-style digits" in again.stdout
-    assert "plus 500 of them scanned small" in again.stdout
+    assert "plus 500 scanned small" in again.stdout
     assert "26/26" in again.stderr  # 1,800 + 1,000 + 500 digits
     assert _test_accuracy(result) > 70 and abs(_test_accuracy(again) - _test_accuracy(result)) < 1.0  # same weights
     missing = run_cli("train", "--init", str(tmp_path / "none.keras"), "--epochs", "1", "--out", str(tmp_path / "y.keras"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.data.scans import scan_page, scanned_digits, squeeze
+from model.data.handwriting import written
+from model.data.scans import scan_page, scanned_digits, scanned_style_digits, squeeze
 from model.inspect.preprocess import preprocess
 
 
@@ -56,3 +57,25 @@ def test_scanned_digits_are_seeded_and_keep_their_labels():
     sevens = preprocess(_seven()).model_input[..., 0]
     looks_like_seven = [np.corrcoef(x.ravel().astype(float), sevens.ravel())[0, 1] > 0.5 for x in scanned]
     assert np.mean(np.array(looks_like_seven) == (scanned_labels == 7)) > 0.9
+
+
+def test_a_written_digit_is_drawn_large_with_a_form_fillers_pen():
+    stem = [np.array([[0.5, 0.0], [0.5, 1.0]])]  # a 1 one unit tall
+    ink = [written(stem, np.random.default_rng(i)) for i in range(30)]
+    widths = [(x > 128).sum(axis=1).max() for x in ink]  # the pen: the stem's width
+    heights = [np.ptp(np.flatnonzero(x.max(axis=1) > 128)) + 1 - w for x, w in zip(ink, widths)]  # less the round ends
+    pens = np.array(widths) / heights
+    assert 55 < min(heights) and max(heights) < 145  # written 60-140 px tall
+    assert 0.05 < pens.min() and pens.max() < 0.23 and pens.max() / pens.min() > 1.8  # a pen 7-20% of the height
+
+
+def test_scanned_style_digits_are_seeded_labelled_and_read_back_by_the_shipped_model():
+    from model.nets.store import load_model
+
+    scanned, labels = scanned_style_digits(60, seed=2)
+    again, _ = scanned_style_digits(60, seed=2)
+    assert scanned.shape == (60, 28, 28) and scanned.dtype == np.uint8 and np.array_equal(scanned, again)
+    assert list(labels[:12]) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    assert all(x.max() == 255 for x in scanned)  # every one found and preprocessed
+    read = load_model().predict(scanned[..., None] / 255.0, verbose=0).argmax(axis=1)
+    assert np.mean(read == labels) > 0.9  # blocky, some stretched, still the digits they were written as
