@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 MIN_CONFIDENCE = 0.30
-MIN_MARGIN = 0.85
+MIN_MARGIN = 0.90
 
 
 def unsure_rule() -> str:
