@@ -8,7 +8,8 @@ sparse sampling (straight segments between pen positions, or a few points along 
 path with the pen lifts joined), slant, rotation,
 aspect and pen width, draws the digit on a page of random size, place and polarity, and
 runs it through the same preprocessing as the window and `classify`, so training sees
-what inference sees.  Every digit depends only on (seed, index).
+what inference sees.  `written` draws a digit's strokes large with a form-filler's pen instead,
+for model/data/scans.py to scan.  Every digit depends only on (seed, index).
 
 These shapes are the *training* styles; the evaluation digits of benchmarks come from a
 separate generator with other templates and seeds.
