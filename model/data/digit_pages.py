@@ -41,3 +41,16 @@ def made_in_chunks(make: Callable[[Job], np.ndarray], jobs: list[Job], workers: 
     else:
         parts = [make(job) for job in jobs]
     return np.concatenate(parts) if parts else np.zeros((0, *DIGIT_SHAPE[:2]), np.uint8)
+
+
+def numbered_digits(page: Callable[[int, int], np.ndarray], n: int, seed: int, workers: int, chunk: int = 500
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Pages `page(index, seed)` for index 0..n-1 (a module-level function: workers are spawned) preprocessed to
+    28x28 uint8, `chunk` to a job, and their labels (index % 10)."""
+    jobs = [(page, start, min(chunk, n - start), seed) for start in range(0, n, chunk)]
+    return made_in_chunks(_numbered_chunk, jobs, workers), (np.arange(n) % 10).astype(np.uint8)
+
+
+def _numbered_chunk(job: tuple[Callable[[int, int], np.ndarray], int, int, int]) -> np.ndarray:
+    page, start, n, seed = job
+    return preprocessed((page(start + i, seed) for i in range(n)), n)

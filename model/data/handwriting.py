@@ -23,12 +23,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import interpolate, ndimage
 
-from model.data.digit_pages import made_in_chunks, on_paper, preprocessed
+from model.data.digit_pages import numbered_digits, on_paper
 
 Strokes = list[np.ndarray]  # each (N, 2): x right, y down, the digit about 1 high
 Style = Callable[[np.random.Generator], Strokes]
 _SUPERSAMPLE = 2
-_CHUNK = 500
 
 
 def _smooth(points: list[tuple[float, float]], n: int = 40) -> np.ndarray:
@@ -356,12 +355,10 @@ def digit_strokes(index: int, r: np.random.Generator) -> tuple[Strokes, int, str
     return _strokes(label, style, r), label, style
 
 
-def _chunk(job: tuple[int, int, int]) -> np.ndarray:
-    start, n, seed = job
-    return preprocessed((style_page(start + i, seed)[0] for i in range(n)), n)
+def _style_image(index: int, seed: int) -> np.ndarray:
+    return style_page(index, seed)[0]
 
 
 def style_digits(n: int, seed: int = 0, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """`n` style digits preprocessed to MNIST's 28x28 uint8 (255 = ink) and their labels 0..9."""
-    jobs = [(start, min(_CHUNK, n - start), seed) for start in range(0, n, _CHUNK)]
-    return made_in_chunks(_chunk, jobs, workers), (np.arange(n) % 10).astype(np.uint8)
+    return numbered_digits(_style_image, n, seed, workers)

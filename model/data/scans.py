@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from model.data.digit_pages import made_in_chunks, on_paper, preprocessed
+from model.data.digit_pages import made_in_chunks, numbered_digits, on_paper, preprocessed
 from model.data.handwriting import digit_strokes, written
 
 _CHUNK = 1000
@@ -75,13 +75,7 @@ def scanned_style_page(index: int, seed: int) -> np.ndarray:
     return scan_page(written(digit_strokes(index, r)[0], r), r)
 
 
-def _style_chunk(job: tuple[int, int, int]) -> np.ndarray:
-    start, n, seed = job
-    return preprocessed((scanned_style_page(start + i, seed) for i in range(n)), n)
-
-
 def scanned_style_digits(n: int, seed: int = 0, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """`n` style digits written 60-140 px tall with a pen 7-20% of their height (`written`), scanned (`scan_page`) and
     preprocessed to 28x28 uint8, with their labels (index % 10)."""
-    jobs = [(start, min(_CHUNK, n - start), seed) for start in range(0, n, _CHUNK)]
-    return made_in_chunks(_style_chunk, jobs, workers), (np.arange(n) % 10).astype(np.uint8)
+    return numbered_digits(scanned_style_page, n, seed, workers)
