@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from benchmarks.drawn_digits import TEMPLATES
-from model.data.handwriting import STYLES, draw_page, style_digits, style_names, style_page
+from model.data.handwriting import MIN_FLAG_RISE, STYLES, draw_page, flag_rise, style_digits, style_names, style_page
+from model.data.handwriting import _slant as slant
 from model.data.handwriting import _strokes as style_strokes
 from model.inspect.preprocess import preprocess
 
@@ -78,6 +79,17 @@ def test_a_long_nearly_level_stroke_at_the_top_is_drawn_only_as_a_sevens_bar():
     corners = [_corner_angle(STYLES[7][style](np.random.default_rng([seed, 7])))
                for style in ("plain", "crossed") for seed in range(300)]
     assert min(corners) > 54 and max(corners) < 100  # never as sharp as a long flag
+
+
+def test_no_slant_or_rotation_lays_a_flagged_1s_flag_as_flat_as_a_sevens_bar():
+    rises = []
+    for style in ("flag", "straight-flag", "flag-foot"):
+        for seed in range(300):
+            template = STYLES[1][style](np.random.default_rng([seed, 1]))
+            flag = template[0][[0, np.argmin(template[0][:, 1])]]
+            rises.append(flag_rise(flag @ slant(template, 1, style, np.random.default_rng([seed, 2])).T))
+    assert min(rises) >= MIN_FLAG_RISE == 20
+    assert np.percentile(rises, 10) < 30 and np.percentile(rises, 90) > 60  # still flags of every slope above that
 
 
 def test_training_digits_do_not_come_from_the_evaluation_generator():
