@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
 
+from bench_styles import MADE_AS, style_inputs  # noqa: E402
 from drawn_digits import contact_sheet  # noqa: E402
 
-SETS = ("pages", "tablet", "joined", "scanned")
+SETS = ("pages", *MADE_AS)  # the style check's pages and its other sets
 PER_SHEET = 40
 
 
@@ -49,8 +50,6 @@ def blind_items(labels: np.ndarray, predicted: np.ndarray, seed: int) -> list[tu
 
 def make(folder: Path, model_path: str, made_as: str, seed: int, per_style: int, workers: int) -> dict:
     """Sheets and key in `folder`; returns a summary."""
-    from bench_styles import style_inputs
-
     from model.nets.store import load_model
     from model.spec import spec_for
 
