@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from digit_lens.files import ICON_NAME
 from gui.worker import Worker
 
 TIMINGS_VAR = "DIGIT_LENS_STARTUP_TIMINGS"  # when set: print start-up timings as JSON and quit
@@ -27,10 +28,10 @@ def run_app(model_path: str | Path | None = None) -> int:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Digit Lens")
     app.setOrganizationName("DigitLens")
-    app.setDesktopFileName("digit-lens")
-    from gui.window import ICON, MainWindow
+    app.setDesktopFileName(ICON_NAME)  # the running window matches its launcher entry (digit-lens.desktop)
+    from gui.window import MainWindow, app_icon
 
-    app.setWindowIcon(QIcon(str(ICON)))
+    app.setWindowIcon(app_icon())
     window = MainWindow(model_path=model_path)
     if os.environ.get(TIMINGS_VAR):
         _report_startup(window)

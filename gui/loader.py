@@ -104,6 +104,9 @@ def _preview(source, info: dict | None, labels: str | None, preprocessing: str |
 
 
 def _open(source, info: dict | None, labels: str | None, preprocessing: str | None):
+    from model.runtime import import_tensorflow
+
+    import_tensorflow()  # the window's first TensorFlow job: its native start-up log filtered
     from model.inspect.inspection import Inspector
     from model.spec import spec_for
     from model.nets.store import SHIPPED_MODEL, load_model

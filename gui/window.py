@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
@@ -17,11 +17,19 @@ from gui.menus import build_menus
 from gui.samples import SampleDigits
 from gui.settings import read_setting
 from gui.worker import Worker
+from digit_lens.files import ICON_SIZES, icon_png
 from model.data.images import IMAGE_SUFFIXES
 
-ICON = Path(__file__).resolve().parent.parent / "resources" / "digit_lens.svg"
 FIRST_PAINT_WAIT_MS = 500
 MESSAGE_SUMMARY = 300  # longer messages fold the rest away under "Show Details"
+
+
+def app_icon() -> QIcon:
+    """The app's icon, drawn for every size it comes in (resources/icons)."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_png(size)), QSize(size, size))
+    return icon
 
 
 def settings() -> QSettings:
@@ -40,7 +48,7 @@ class MainWindow(QMainWindow):
     def __init__(self, model_path: str | Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Digit Lens")
-        self.setWindowIcon(QIcon(str(ICON)))
+        self.setWindowIcon(app_icon())
         self.draw = DrawInspectTab()
         self.canvas = self.draw.canvas
         self.pipeline = self.draw.pipeline
@@ -76,7 +84,10 @@ class MainWindow(QMainWindow):
         self._model_path = None if model_path is None else str(model_path)
         self._model_info: dict = {}  # what the model's file says of it (e.g. its test accuracy)
         self._pending_info: dict = {}  # the same for the model being loaded
+        self._pending_source = self._model_path  # path (None: the shipped model) or keras.Model being loaded
+        self._shown = (0, self._model_path, None)  # request, source and info of the model on screen (or on its way)
         self._request = 0
+        self._started = False  # the first model's loading began
         self._painted = False
 
     @property
@@ -97,12 +108,17 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         """Start loading the model: the window is already on screen."""
-        if self._request == 0:
+        if self._started:
+            return
+        self._started = True
+        if self._request == 0:  # unless the user already opened a model (that one loads; on failure, this one)
             from model.nets.store import read_info
 
             self._pending_info = read_info(self._model_path)
+            self._pending_source = self._model_path
             self._request = self.loader.load(self._model_path, self._pending_info, preview=True)
-            self.loader.find_test_set()
+            self._shown = (self._request, self._model_path, self._pending_info)  # on its way
+        self.loader.find_test_set()
 
     def build_tabs(self) -> None:
         """Build the Train and Kernels tabs (their imports take a second): once the first model is shown, or when
@@ -143,17 +159,20 @@ class MainWindow(QMainWindow):
 
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self._pending_info = read_info(path)
+        self._pending_source = str(path)
         self._request = self.loader.load(str(path), self._pending_info)
 
     def use_model(self, model, info: dict | None = None) -> None:
         """Inspect an in-memory keras.Model (from the Train tab); `info` as a saved model would carry."""
         self.statusBar().showMessage(f"Preparing {model.name}…")
         self._pending_info = dict(info or {})
+        self._pending_source = model
         self._request = self.loader.load(model, self._pending_info)
 
     def _previewed(self, request: int, inspector) -> None:
         """The model file read in numpy while TensorFlow starts: drawing works now, the rest follows."""
         if request == self._request and self.draw.inspector is None:
+            self._shown = (request, self._pending_source, self._pending_info)
             self.draw.set_inspector(inspector)
             self.model_info.setText(f"{inspector.name} · {inspector.parameter_count:,} parameters · TensorFlow starting…")
             QTimer.singleShot(0, self.build_tabs)  # after the first prediction is on screen
@@ -163,6 +182,7 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().clearMessage()
         self.build_tabs()
+        self._shown = (request, self._pending_source, self._pending_info)
         self._model_info = self._pending_info
         self._accuracy = float(self._model_info.get("test_accuracy", math.nan))
         self.draw.set_inspector(inspector)
@@ -175,10 +195,20 @@ class MainWindow(QMainWindow):
             return
         self.build_tabs()
         self.statusBar().clearMessage()
-        if self.is_ready:
-            self.show_message("Model not opened", f"This model cannot be used: {message}\n\n"
-                                                  f"Still using {self.draw.inspector.name}.")
-        elif self.draw.inspector is not None:  # read in numpy, but Keras cannot load it: keep drawing with it
+        shown_request, shown_source, shown_info = self._shown
+        if request != shown_request:  # a model the user opened, not the one on screen (or on its way)
+            using = self.draw.inspector.name if self.draw.inspector is not None else _source_name(shown_source)
+            self.show_message("Model not opened", f"This model cannot be used: {message}\n\nStill using {using}.")
+            if not self.is_ready:  # opened while that model still ran in numpy, or before: its loading goes on
+                from model.nets.store import read_info
+
+                shown_info = read_info(shown_source) if shown_info is None else shown_info
+                self._pending_source, self._pending_info = shown_source, shown_info
+                self._request = self.loader.load(shown_source, shown_info, preview=self.draw.inspector is None)
+                self._shown = (self._request, shown_source, shown_info)
+            self.modelFailed.emit(message)
+            return
+        if self.draw.inspector is not None:  # read in numpy, but Keras cannot load it: keep drawing with it
             self.model_info.setText(f"{self.draw.inspector.name} · read in numpy only: Keras could not load it")
             self.show_message("Model only partly loaded", f"Keras could not load the model: {message}\n\nDrawing "
                               "still works (the file was read and run in numpy); where it looks, switching maps "
@@ -311,6 +341,13 @@ class MainWindow(QMainWindow):
         for worker in (self.worker, self.images):
             worker.shutdown()
         super().closeEvent(event)
+
+
+def _source_name(source) -> str:
+    """How the user knows a model: the shipped model, a file's name, or an in-memory model's name."""
+    if source is None:
+        return "the shipped model"
+    return Path(source).name if isinstance(source, str) else getattr(source, "name", "the model")
 
 
 def _names_summary(names, shown: int = 4) -> str:

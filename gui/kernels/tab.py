@@ -18,7 +18,8 @@ from gui.kernels.products import ProductsView
 from gui.kernels.stages import BarsView, MapView, StripView, contrast_levels
 from model.data.images import ImageFileError, load_image
 from model.data.scene import demo_photo
-from model.inspect.kernels import DEFAULT_SIZE, DENSE_SEED, DENSE_UNITS, Convolution, KernelError, forward, to_grey
+from model.inspect.kernels import (DEFAULT_SIZE, DENSE_SEED, DENSE_UNITS, SIZES, Convolution, KernelError, forward,
+                                   to_grey)
 
 MAX_KERNELS = 4
 
@@ -60,7 +61,7 @@ class KernelsTab(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("caption")
         self.size = QSpinBox()
-        self.size.setRange(8, 1024)
+        self.size.setRange(*SIZES)
         self.size.setValue(DEFAULT_SIZE)
         self.size.setSuffix(" px")
         self.size.setKeyboardTracking(False)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from gui.train.run import TrainRequest
 from model.data.mnist import ENV_VAR
 from model.nets.catalogue import ARCHITECTURE_SUMMARIES as ARCHITECTURES
+from model.train import limits
 
 KERAS_SOURCE, LOCAL_SOURCE, FOLDER_SOURCE = 0, 1, 2
 
@@ -32,12 +33,12 @@ class TrainSettings(QGroupBox):
         self.summary.setStyleSheet("color: #555;")
         self.architecture.currentIndexChanged.connect(self._architecture_chosen)
 
-        self.epochs = _spin("trainEpochs", 1, 500, 5)
-        self.batch_size = _spin("trainBatchSize", 1, 4096, 128)
+        self.epochs = _spin("trainEpochs", *limits.EPOCHS, 5)
+        self.batch_size = _spin("trainBatchSize", *limits.BATCH_SIZES, 128)
         self.learning_rate = QDoubleSpinBox(objectName="trainLearningRate", decimals=5, minimum=0.00001,
                                             maximum=1.0, singleStep=0.0005, value=0.001)
         self.validation = _spin("trainValidation", 0, 50, 10, suffix=" %")
-        self.train_limit = _spin("trainLimit", 0, 60000, 0, step=1000)
+        self.train_limit = _spin("trainLimit", 0, limits.LIMIT[1], 0, step=1000)
         self.train_limit.setSpecialValueText("all")
         self.train_limit.setToolTip("Use only the first N training digits (quicker runs); 'all' uses every one")
         self.augment = QCheckBox("Augment (rotate, shift, scale, thicken)", objectName="trainAugment")
@@ -49,7 +50,7 @@ class TrainSettings(QGroupBox):
         # Narrower than its longest choice when the column is (the list still shows each in full).
         self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source.setMinimumContentsLength(16)
-        self.image_size = _spin("trainImageSize", 8, 256, 64, suffix=" px")
+        self.image_size = _spin("trainImageSize", *limits.IMAGE_SIDES, 64, suffix=" px")
         self.image_size.setToolTip("Every picture is resized to this many pixels a side (bilinear, no crop)")
         self.image_colour = QCheckBox("Colour", objectName="trainImageColour", checked=True)
         self.image_colour.setToolTip("Colour (RGB) pictures; unticked, grey")

@@ -10,16 +10,27 @@ from model.commands.report import answer_text, fail, json_line
 
 
 def load_inspector(args: argparse.Namespace):
-    """The Inspector of --model, its spec from the file, --labels and --preprocess; None after a message."""
-    from model.inspect.inspection import Inspector, UnusableModelError
+    """The model of --model (its spec from the file, --labels and --preprocess) ready to classify; None after a
+    message. A .keras file whose layers numpy runs is read and run in numpy, as the window does before TensorFlow
+    is up, so the answer comes without importing TensorFlow; any other model is loaded in Keras."""
+    from model.inspect.preview import open_preview
     from model.nets.labels import LabelsError
-    from model.spec import spec_for
     from model.nets.store import SHIPPED_MODEL, ModelFileError, load_model, read_info
+    from model.spec import UnusableModelError, spec_for
 
+    path = args.model or SHIPPED_MODEL
+    info = read_info(path)
     try:
-        model = load_model(args.model)
-        spec = spec_for(model, read_info(args.model), args.model or SHIPPED_MODEL, args.labels, args.preprocess)
-        return Inspector(model, spec)
+        preview = open_preview(path, info, args.labels, args.preprocess)
+        if preview is not None:
+            return preview
+        from model.runtime import import_tensorflow
+
+        import_tensorflow()
+        from model.inspect.inspection import Inspector
+
+        model = load_model(path)
+        return Inspector(model, spec_for(model, info, path, args.labels, args.preprocess))
     except (ModelFileError, UnusableModelError, LabelsError) as exc:
         fail(str(exc))
         return None

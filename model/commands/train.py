@@ -12,6 +12,9 @@ from model.commands.report import fail
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from model.runtime import import_tensorflow
+
+    import_tensorflow()
     from model.nets.catalogue import SHIPPED_ARCHITECTURE
     from model.data.mnist import DataError, load_mnist
     from model.nets.store import ModelFileError, check_save_path
@@ -93,7 +96,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
           f"{f', plus {config.scans:,} scanned small' if config.scans else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
-    table = _EpochTable(config.epochs, "images/s" if names else "digits/s")
+    table = _EpochTable(config.epochs, config.batch_size, "images/s" if names else "digits/s")
     try:
         result = train(model, data, config, on_batch=table.batch, on_epoch=table.epoch)
     except KeyboardInterrupt:
@@ -130,29 +133,30 @@ def _measured_info(model, data, evaluate) -> dict:
 
 
 class _EpochTable:
-    """A Keras progress bar during each epoch (on stderr) and a table row on stdout at its end."""
+    """A progress line during each epoch (on stderr: redrawn on a terminal, a plain line every few seconds in a
+    log) and a table row on stdout at its end."""
 
     HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
 
-    def __init__(self, epochs: int, unit: str = "digits/s") -> None:
+    def __init__(self, epochs: int, batch_size: int, unit: str = "digits/s") -> None:
+        from model.commands.progress import ProgressLine
+
         self.epochs = epochs
+        self.batch_size = batch_size
         self.unit = unit
-        self._bar = None
+        self._line = ProgressLine()
         print(self.HEADER, flush=True)
 
     def batch(self, progress) -> None:
-        from contextlib import redirect_stdout
+        from model.commands.progress import duration
 
-        import keras
-
-        with redirect_stdout(sys.stderr):  # the bar on stderr (a live bar when that is a terminal), the table on stdout
-            if self._bar is None or progress.batch == 1:
-                self._bar = keras.utils.Progbar(progress.batches_per_epoch, interval=0.2, unit_name="batch",
-                                                stateful_metrics=["loss", "acc", self.unit])
-            self._bar.update(progress.batch, [("loss", progress.loss), ("acc", progress.accuracy),
-                                              (self.unit, progress.samples_per_second)])
+        left = (progress.batches_per_epoch - progress.batch) * self.batch_size / max(progress.samples_per_second, 1e-9)
+        settled = progress.batch >= 3  # the first batches' rate includes setting the epoch up
+        self._line.show(f"epoch {progress.epoch + 1}/{self.epochs}  batch {progress.batch}/{progress.batches_per_epoch}"
+                        f"  loss {progress.loss:.4f}  acc {progress.accuracy:.4f}"
+                        + (f"  {progress.samples_per_second:,.0f} {self.unit}  epoch ETA {duration(left)}" if settled else ""))
 
     def epoch(self, result) -> None:
-        self._bar = None
+        self._line.clear()
         print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
               f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)

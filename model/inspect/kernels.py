@@ -18,6 +18,7 @@ from PIL import Image
 from scipy import ndimage
 
 DEFAULT_SIZE = 300
+SIZES = (8, 1024)  # the image sides the Kernels tab and `convolve` allow
 DENSE_UNITS = 64
 DENSE_SEED = 0
 PADDINGS = ("same", "valid")

@@ -9,11 +9,11 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from digit_lens.files import RESOURCES, SHIPPED_MODEL  # noqa: F401 (re-exported: where the model lives)
+
 if TYPE_CHECKING:  # Keras is imported by the functions that need it: reading metadata needs no TensorFlow
     import keras
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-SHIPPED_MODEL = RESOURCES / "digit_lens.keras"
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # what opens; saving writes .keras or .h5, in any case
 SAVE_SUFFIXES = (".keras", ".h5")
 INFO_ENTRY = "digit_lens.json"  # our own entry in a .keras zip (Keras ignores it): e.g. {"test_accuracy": 0.99}

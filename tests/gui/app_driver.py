@@ -4,7 +4,8 @@
 
 Prints one JSON line of what the user saw (`RESULT {...}`); the exit status is main.py's own.
 Scenarios: `models FOLDER` (open models in a row, train one epoch, use it), `start` (start, read a drawing,
-close: for corrupted settings and the no-network check).
+close: for corrupted settings and the no-network check), `early_open FILE` (File > Open model at once, before
+TensorFlow has loaded; then wait for the shipped model and read a drawing).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def draw_one(window) -> str:
 
 
 def open_model(window, path: str) -> str:
-    """File > Open model with `path`; returns the message shown, if any."""
+    """File > Open model with `path`; returns the message shown as "title: text", if any."""
     from PySide6.QtWidgets import QFileDialog
 
     QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (path, ""))
@@ -75,7 +76,7 @@ def open_model(window, path: str) -> str:
     next(a for a in window.menuBar().actions()[0].menu().actions() if a.text().startswith("Open &model")).trigger()
     wait(lambda: with_signal["done"], 120)
     boxes = window.findChildren(QMessageBox)
-    return boxes[-1].text() if len(boxes) > before else ""
+    return f"{boxes[-1].windowTitle()}: {boxes[-1].text()}" if len(boxes) > before else ""
 
 
 def train_one_epoch(window, mnist: str) -> str:
@@ -114,6 +115,17 @@ def scenario_models(folder: str, mnist: str) -> dict:
     seen["trained"] = train_one_epoch(window, mnist)
     seen["trained_model"] = window.draw.inspector.name
     seen["trained_read"] = draw_one(window)
+    return seen
+
+
+def scenario_early_open(path: str) -> dict:
+    window = main_window()
+    seen = {"tensorflow_loaded_when_opened": "tensorflow" in sys.modules}
+    seen["message"] = open_model(window, path)
+    seen["ready"] = wait(lambda: window.is_ready)
+    seen["model"] = window.draw.inspector.name if window.draw.inspector is not None else None
+    seen["status"] = window.model_info.text()
+    seen["read"] = draw_one(window) if seen["ready"] else "no model"
     return seen
 
 

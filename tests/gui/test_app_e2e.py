@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Path("DigitLens") / "Digit Lens.conf"  # under XDG_CONFIG_HOME, where QSettings keeps the window's
 
@@ -34,6 +36,32 @@ def test_three_models_in_a_row_then_a_trained_one_each_read_a_drawn_1(tmp_path, 
     assert seen["copy_message"] == seen["copy_again_message"] == ""
     assert "broken.keras" in seen["broken_message"] and "Still using cnn_lens" in seen["broken_message"]
     assert seen["trained_model"] == "cnn_small" and "Test accuracy" in seen["trained"]
+
+
+def _lambda_model(path: Path) -> Path:
+    """A model Keras refuses to load in safe mode: it holds a Lambda layer (Python code)."""
+    import keras
+
+    inputs = keras.Input((28, 28, 1))
+    outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(keras.layers.Lambda(lambda x: x * 2)(inputs)))
+    keras.Model(inputs, outputs).save(path)
+    return path
+
+
+@pytest.mark.parametrize("refused", ["lambda", "damaged"])
+def test_a_refused_model_opened_before_tensorflow_loads_leaves_the_shipped_model_loading(tmp_path, refused):
+    if refused == "lambda":
+        path = _lambda_model(tmp_path / "with_lambda.keras")
+    else:
+        path = tmp_path / "damaged.keras"
+        path.write_bytes(b"PK\x03\x04 damaged" * 40)
+    seen, done = drive("early_open", str(path), env=user_env(tmp_path))
+    assert done.returncode == 0
+    assert not seen["tensorflow_loaded_when_opened"]
+    assert seen["message"].startswith("Model not opened: ") and path.name in seen["message"]
+    assert "partly" not in seen["message"] and "numpy" not in seen["message"]
+    assert seen["ready"] and seen["model"] == "cnn_lens" and seen["read"] == "1"
+    assert "numpy only" not in seen["status"] and "TensorFlow starting" not in seen["status"]
 
 
 def test_every_setting_corrupted_still_starts_with_defaults(tmp_path):
