@@ -171,19 +171,19 @@ def _fraction(text: str) -> float:
 
 def _existing_file(text: str) -> str:
     if not os.path.isfile(text):
-        raise argparse.ArgumentTypeError(f"{text}: no such file")
+        raise argparse.ArgumentTypeError(f"{text}: {'a folder, not a file' if os.path.isdir(text) else 'not found'}")
     return text
 
 
 def _existing_folder(text: str) -> str:
     if not os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+        raise argparse.ArgumentTypeError(f"{text}: {'a file, not a folder' if os.path.exists(text) else 'not found'}")
     return text
 
 
 def _existing_path(text: str) -> str:
     if not os.path.exists(text):
-        raise argparse.ArgumentTypeError(f"{text}: no such file or folder")
+        raise argparse.ArgumentTypeError(f"{text}: not found")
     return text
 
 

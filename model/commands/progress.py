@@ -12,21 +12,24 @@ LOG_INTERVAL = 10.0  # seconds between plain lines when the output is not a term
 
 
 class ProgressLine:
-    """Shows the newest progress text on `stream` (stderr by default)."""
+    """Shows the newest progress text of a step on `stream` (stderr by default); `done` ends the step."""
 
     def __init__(self, stream: TextIO | None = None, log_interval: float = LOG_INTERVAL) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = LIVE_INTERVAL if self.live else log_interval
         self._width = 0  # of the live line on screen, to wipe
+        self._unshown = ""  # the newest text, when it was not written
         self._restart()
 
-    def show(self, text: str, force: bool = False) -> None:
-        """Show `text` if enough time passed since the last update (always with `force`)."""
+    def show(self, text: str) -> None:
+        """Show `text` if enough time passed since the last update."""
         now = time.monotonic()
-        if not force and now - self._last < self.interval:
+        if now - self._last < self.interval:
+            self._unshown = text
             return
         self._last = now
+        self._unshown = ""
         if self.live:
             self.stream.write("\r" + text.ljust(self._width))
             self._width = len(text)
@@ -34,17 +37,20 @@ class ProgressLine:
             self.stream.write(text + "\n")
         self.stream.flush()
 
-    def clear(self) -> None:
-        """Wipe the live line (before other output); the next update shows at once."""
+    def done(self) -> None:
+        """The step ended: wipe the live line (other output follows), or write a log's final state of the step."""
         if self.live and self._width:
             self.stream.write("\r" + " " * self._width + "\r")
-            self.stream.flush()
-            self._width = 0
+        elif not self.live and self._unshown:
+            self.stream.write(self._unshown + "\n")
+        self.stream.flush()
+        self._width = 0
+        self._unshown = ""
         self._restart()
 
     def _restart(self) -> None:
-        """A live line shows the next update at once; a log's first line comes after an interval (so a short
-        step writes none, and the rate it gives has settled)."""
+        """A live line shows the next update at once; a log's first line comes after an interval (the rate it
+        gives has settled by then)."""
         self._last = -float("inf") if self.live else time.monotonic()
 
 

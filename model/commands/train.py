@@ -157,6 +157,6 @@ class _EpochTable:
                         + (f"  {progress.samples_per_second:,.0f} {self.unit}  epoch ETA {duration(left)}" if settled else ""))
 
     def epoch(self, result) -> None:
-        self._line.clear()
+        self._line.done()
         print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
               f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)

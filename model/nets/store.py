@@ -24,9 +24,8 @@ class ModelFileError(Exception):
 
 
 def load_model(path: str | os.PathLike | None = None) -> keras.Model:
-    """The Keras model at `path` (the shipped model when None), ready for inference."""
-    import keras
-
+    """The Keras model at `path` (the shipped model when None), ready for inference. A file that is plainly not a
+    model is refused before Keras is imported."""
     path = Path(path) if path is not None else SHIPPED_MODEL
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file.")
@@ -35,6 +34,8 @@ def load_model(path: str | os.PathLike | None = None) -> keras.Model:
     if path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
         raise ModelFileError(f"{path.name}: could not be loaded as a Keras model (a .keras file is a zip archive and "
                              "this one is not: it is damaged, or another kind of file renamed).")
+    import keras
+
     try:
         model = _load_any_case(path)
     except Exception as exc:  # Keras raises many types for a bad file

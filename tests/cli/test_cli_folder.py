@@ -43,7 +43,7 @@ def test_unusable_folders_and_mnist_only_options_get_one_line_and_status_2(tmp_p
     (tmp_path / "one" / "cats").mkdir(parents=True)
     shape_photo("circles", 1).save(tmp_path / "one" / "cats" / "a.png")
     for args, text in (([str(tmp_path / "one")], "has one class folder (cats)"),
-                       ([str(tmp_path / "missing")], "is not a folder"),
+                       ([str(tmp_path / "missing")], "missing: not found"),
                        ([str(tmp_path / "one"), "--augment"], "--augment is for MNIST digits")):
         result = run_cli("train", "--folder", *args, "--out", str(tmp_path / "x.keras"))
         assert result.returncode == 2 and text in result.stderr and "Traceback" not in result.stderr
