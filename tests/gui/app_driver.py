@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget  # noqa: E402
 
 CONNECTIONS: list[str] = []  # every network connection the app tried
@@ -136,6 +137,8 @@ def scenario_start() -> dict:
             "size": [window.width(), window.height()], "brush": window.draw.brush.value()}
     pump(1.0)  # time for anything started in the background
     seen["sample_enabled"] = window.draw.sample_button.isEnabled()
+    seen["desktop_file_name"] = QGuiApplication.desktopFileName()  # matches the launcher entry's file
+    seen["icon_sizes"] = sorted(size.width() for size in window.windowIcon().availableSizes())
     seen["connections"] = CONNECTIONS
     return seen
 

@@ -88,3 +88,5 @@ def test_start_up_opens_no_network_connection_even_without_local_mnist(tmp_path)
     assert done.returncode == 0 and seen["ready"] and seen["read"] == "1"
     assert seen["connections"] == []  # the driver refuses and records every attempt
     assert seen["sample_enabled"]  # Sample is there; it asks before downloading
+    assert seen["desktop_file_name"] == "digit-lens"  # the running window matches digit-lens.desktop
+    assert seen["icon_sizes"][0] <= 16 and seen["icon_sizes"][-1] >= 256
