@@ -129,8 +129,7 @@ def _install_freedesktop(command: list[str]) -> list[str]:
     _refresh_caches()
     return [f"Installed {entry}", f"  Exec: {' '.join(command)}",
             f"  Icon: {ICON_NAME} ({len(pngs)} sizes and SVG in {data_home() / 'icons' / 'hicolor'})",
-            "Digit Lens is in your applications menu (Education, Science); `digit-lens --remove-desktop-entry` "
-            "takes it out."]
+            "It is in your applications menu now; digit-lens --remove-desktop-entry takes it out."]
 
 
 def _refresh_caches() -> None:

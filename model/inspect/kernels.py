@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 DEFAULT_SIZE = 300
 SIZES = (8, 1024)  # the image sides the Kernels tab and `convolve` allow
@@ -154,6 +153,8 @@ class Convolution:
 
     def apply(self, image: np.ndarray) -> np.ndarray:
         """(H, W, C) -> (H', W', C*K): every kernel on every channel, channel c with kernel k at c*K + k."""
+        from scipy import ndimage  # here, not at the top: the command line's parser reads this module's sizes
+
         kh, kw = self.kernels.shape[1:]
         height, width, channels = image.shape
         if self.padding not in PADDINGS:
