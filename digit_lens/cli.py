@@ -43,9 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", type=_existing_file, help="a .keras or .h5 model (default: the shipped model)")
     parser.add_argument("--verbose", action="store_true", help="let TensorFlow's own log through to stderr")
     entry = parser.add_mutually_exclusive_group()
-    entry.add_argument("--install-desktop-entry", dest="run", action="store_const", const=_install_entry,
+    entry.add_argument("--install-desktop-entry", dest="run", action="store_const", const=_desktop_entry("install"),
                        help="add Digit Lens to this user's applications menu (no root needed; safe to repeat)")
-    entry.add_argument("--remove-desktop-entry", dest="run", action="store_const", const=_remove_entry,
+    entry.add_argument("--remove-desktop-entry", dest="run", action="store_const", const=_desktop_entry("remove"),
                        help="take it out of the menu again")
     parser.set_defaults(run=_run_gui)
     commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect,convolve}",
@@ -194,20 +194,15 @@ def _writable_file(text: str) -> str:
     return text
 
 
-def _install_entry(args: argparse.Namespace) -> int:
-    from digit_lens.desktop_entry import install
+def _desktop_entry(action: str):
+    """`digit_lens.desktop_entry.<action>` (install or remove) as a command: it prints what it did."""
+    def run(args: argparse.Namespace) -> int:
+        from digit_lens import desktop_entry
 
-    for line in install():
-        print(line)
-    return 0
-
-
-def _remove_entry(args: argparse.Namespace) -> int:
-    from digit_lens.desktop_entry import remove
-
-    for line in remove():
-        print(line)
-    return 0
+        for line in getattr(desktop_entry, action)():
+            print(line)
+        return 0
+    return run
 
 
 def _run_gui(args: argparse.Namespace) -> int:
