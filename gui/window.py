@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QPushButton, QTabWidget, QWidget
 
+from digit_lens.files import ICON_SIZES, icon_png
 from gui.inspect.explain import Explainer
 from gui.inspect.tab import DrawInspectTab
 from gui.loader import ModelLoader
@@ -17,7 +18,6 @@ from gui.menus import build_menus
 from gui.samples import SampleDigits
 from gui.settings import read_setting
 from gui.worker import Worker
-from digit_lens.files import ICON_SIZES, icon_png
 from model.data.images import IMAGE_SUFFIXES
 
 FIRST_PAINT_WAIT_MS = 500
