@@ -68,18 +68,27 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--json", action="store_true", help="one JSON object per line")
     _add_spec_options(classify)
 
-    train = command("train", _command("train", "run_train"), "train a model on MNIST or on a folder of your own images")
+    train = command("train", _command("train", "run_train"),
+                    "train a model on MNIST, a stock data set or a folder of your own images")
     train.add_argument("--arch", choices=list(ARCHITECTURE_SUMMARIES),
-                       help=f"the architecture (default: {SHIPPED_ARCHITECTURE}; colour_cnn with --folder)")
+                       help=f"the architecture (default: {SHIPPED_ARCHITECTURE}; colour_cnn with --folder or "
+                            "--dataset cifar10, cnn_small with --dataset fashion_mnist)")
     train.add_argument("--folder", metavar="DIR", type=_existing_folder,
                        help="train on your own images: one subfolder per class, named after the class "
                             "(DIR/cats/*.jpg, DIR/dogs/*.jpg)")
+    train.add_argument("--dataset", choices=("mnist", "fashion_mnist", "cifar10"), default="mnist",
+                       help="a stock data set from Keras' cache (~/.keras/datasets or $KERAS_HOME; downloaded once "
+                            "when it is not there): mnist (the default), fashion_mnist (28x28 grey, 10 kinds of "
+                            "clothing) or cifar10 (32x32 colour, 10 classes of objects)")
     train.add_argument("--size", type=_int_in(*limits.IMAGE_SIDES),
-                       help="with --folder: the images' side in pixels (default: the architecture's, else 64)")
+                       help="with --folder or a stock set: the images' side in pixels (default: the architecture's, "
+                            "else 64 for a folder and the set's own)")
     channels = train.add_mutually_exclusive_group()
-    channels.add_argument("--grey", dest="channels", action="store_const", const=1, help="with --folder: grey images")
+    channels.add_argument("--grey", dest="channels", action="store_const", const=1,
+                          help="with --folder or a stock set: grey images")
     channels.add_argument("--colour", dest="channels", action="store_const", const=3,
-                          help="with --folder: colour images (the default unless the architecture is grey)")
+                          help="with --folder or a stock set: colour images (the default for a folder unless the "
+                               "architecture is grey; a stock set's own otherwise)")
     train.add_argument("--epochs", type=_int_in(*limits.EPOCHS), default=5)
     train.add_argument("--batch-size", type=_int_in(*limits.BATCH_SIZES), default=128)
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3)

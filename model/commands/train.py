@@ -1,4 +1,5 @@
-"""`train`: a model trained on MNIST or on a folder of images, with a progress bar and an epoch table."""
+"""`train`: a model trained on MNIST, a stock data set or a folder of images, with a progress bar and an epoch table;
+a model of a folder or stock set also gets its index of training pictures for "how unlike the training data"."""
 
 from __future__ import annotations
 
@@ -12,8 +13,15 @@ from model.commands.report import fail
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from model.data.mnist import DataError
+    from model.data.stock import STOCK_SETS, check_reachable, is_cached
     from model.runtime import import_tensorflow
 
+    if args.dataset in STOCK_SETS and not args.folder and not is_cached(args.dataset):
+        try:  # offline: one sentence within seconds, before TensorFlow's start-up and not after Keras' long wait
+            check_reachable(STOCK_SETS[args.dataset])
+        except DataError as exc:
+            return fail(f"--dataset {args.dataset}: {exc}")
     import_tensorflow()
     from model.nets.catalogue import SHIPPED_ARCHITECTURE
     from model.data.mnist import DataError, load_mnist
@@ -27,10 +35,14 @@ def run_train(args: argparse.Namespace) -> int:
         return fail(f"--csv {args.csv}: cannot write a file there.")
     if args.data and Path(args.data).is_dir() and any(p.is_dir() for p in Path(args.data).iterdir()):
         args.folder, args.data = args.data, None  # subfolders, not IDX files: a folder of images, one per class
+    if args.folder and args.dataset != "mnist":
+        return fail(f"--dataset {args.dataset} and --folder are two sources of training pictures: choose one.")
     if args.folder:
         return _train_on_folder(args, out)
+    if args.dataset != "mnist":
+        return _train_on_stock(args, out)
     if args.size or args.channels:
-        return fail("--size, --grey and --colour go with --folder (MNIST digits are 28x28 grey).")
+        return fail("--size, --grey and --colour go with --folder or a stock set (MNIST digits are 28x28 grey).")
     args.arch = args.arch or SHIPPED_ARCHITECTURE
     try:
         data = load_mnist(args.data)
@@ -67,6 +79,35 @@ def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
         return fail(f"--validation-split: {exc}")
     if data.skipped:
         print(f"digit-lens: {data.skipped_note()}.", file=sys.stderr)
+    return _train_and_save(args, data, out)
+
+
+def _train_on_stock(args: argparse.Namespace, out: Path) -> int:
+    """`train --dataset fashion_mnist|cifar10`: the set from Keras' cache (downloaded first when it is not there)."""
+    from model.data.mnist import DataError
+    from model.data.stock import STOCK_SETS, download, is_cached, load_stock
+    from model.nets.catalogue import USUAL_SHAPES
+
+    for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.augment, "--augment"),
+                        (args.styles, "--styles"), (args.scans, "--scans")):
+        if given:
+            return fail(f"{flag} is for MNIST digits; it does not go with --dataset {args.dataset}.")
+    stock = STOCK_SETS[args.dataset]
+    args.arch = args.arch or ("colour_cnn" if stock.shape[2] == 3 else "cnn_small")
+    side, _, channels = USUAL_SHAPES.get(args.arch, stock.shape)
+    try:
+        if not is_cached(stock.name):
+            print(f"Downloading {stock.title} ({stock.megabytes} MB) into Keras' cache (once)...", file=sys.stderr, flush=True)
+            download(stock.name)
+        data = load_stock(stock.name, args.size or side, args.channels or channels)
+    except DataError as exc:
+        return fail(f"--dataset {args.dataset}: {exc}")
+    if args.limit:
+        data = data.subset(args.limit)
+    try:
+        data.split(args.validation_split)
+    except ValueError as exc:
+        return fail(f"--validation-split: {exc}")
     return _train_and_save(args, data, out)
 
 
@@ -112,7 +153,24 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     except (ModelFileError, OSError) as exc:
         return fail(f"the trained model could not be written to {out} ({exc}).")
     print(f"Trained in {time.perf_counter() - started:.0f} s; model written to {out}.")
+    if names and result.history:
+        _index_training_pictures(model, data, config.validation_split)
     return 1 if result.stopped and not result.history else 0
+
+
+def _index_training_pictures(model, data, validation_split: float) -> None:
+    """Build and keep the index of the training pictures that "how unlike the training data" compares with."""
+    from model.inspect.novelty import NoveltyUnavailable, index_training_data, save_data_index
+
+    try:
+        index = index_training_data(model, data, validation_split)
+    except NoveltyUnavailable as exc:
+        print(f"digit-lens: {exc}", file=sys.stderr)
+        return
+    path = save_data_index(model, index)
+    where = f"kept in {path} ({path.stat().st_size / 1e6:.1f} MB)" if path else "not kept (the cache cannot be written)"
+    print(f"Index of {len(index):,} {index.title} for 'how unlike the training data', calibrated on "
+          f"{index.calibrated_on}: {where}.")
 
 
 def _measured_info(model, data, evaluate) -> dict:
@@ -123,6 +181,10 @@ def _measured_info(model, data, evaluate) -> dict:
         print(f"Test accuracy: {accuracy:.2%} on {len(data.x_test):,} MNIST test digits.")
         return {"test_accuracy": accuracy, "test_digits": len(data.x_test)}
     info = {"class_names": list(names), "preprocessing": "photo", "trained_on": data.source}
+    if hasattr(data, "stock"):  # a stock set: its own test pictures, and Sample draws from them
+        accuracy, _ = evaluate(model, data.x_test, data.y_test)
+        print(f"Test accuracy: {accuracy:.2%} on {data.test_set()}.")
+        return {**info, "dataset": data.stock.name, "test_accuracy": accuracy, "test_set": data.test_set()}
     if not len(data.x_test):
         print("No images held out (--validation-split 0): accuracy not measured.")
         return info

@@ -1,10 +1,16 @@
-"""How unlike the training digits is an input: distances in the model's penultimate-layer embedding.
+"""How unlike its training data is an input: distances in the model's penultimate-layer embedding.
 
-An index holds the embeddings of MNIST training digits, scaled to unit length (cosine distance:
-scribbles then stand apart from digits far more clearly than with raw distances); an input's
-score is its mean distance to its K nearest, placed among the same scores of MNIST test digits
-(a percentile). Built once per
-model (its weights' hash names the file) and kept in the user's cache directory.
+An index holds the embeddings of training pictures, scaled to unit length (cosine distance: scribbles then stand
+apart from digits far more clearly than with raw distances); an input's score is its mean distance to its K nearest,
+placed among the same scores of pictures the model did not train on (a percentile).
+
+Two kinds, both kept in the user's cache directory under a hash of the model's weights:
+- a 28x28 ten-digit model is compared with MNIST's training digits (built once per model when it is opened,
+  calibrated on MNIST test digits; the digits themselves come from MNIST again);
+- a model Digit Lens trains on a folder or a stock set gets an index of its own training pictures when training
+  ends (`build_data_index`), calibrated on the pictures its training held out, and the pictures are kept in the
+  index file (at most DATA_PICTURES of them and DATA_BYTES of pixels), so it works wherever the model is opened on
+  this machine. For any other model the user can point at its training pictures.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ CHUNK = 500  # digits embedded per step
 SEARCH_DIMENSIONS = 32  # a lookup's first pass compares in this many principal directions
 CANDIDATES = 64  # and measures this many of its nearest exactly
 FORMAT = 2  # bump when the file's contents change
+DATA_PICTURES = 20_000  # training pictures at most in an index of a model's own data
+DATA_BYTES = 16_000_000  # and at most this many bytes of their pixels (1,302 pictures of 64x64 colour)
 
 
 class NoveltyUnavailable(Exception):
@@ -59,10 +67,14 @@ class Novelty:
 
 
 class NoveltyIndex:
-    """Embeddings of training digits and the calibration scores of test digits, for one model."""
+    """Embeddings of training pictures and the calibration scores of pictures held out, for one model.
+
+    `title` names the pictures ("training digits", "training photos of shapes"); `class_names` name their labels
+    (None: the labels are digits)."""
 
     def __init__(self, layer: str, embeddings: np.ndarray, labels: np.ndarray, images: np.ndarray,
-                 calibration: np.ndarray) -> None:
+                 calibration: np.ndarray, title: str = "training digits",
+                 class_names: tuple[str, ...] | None = None, calibrated_on: str = "MNIST test digits") -> None:
         use_one_blas_thread()
         self.layer = layer  # the layer whose output is the embedding
         self.embeddings = np.ascontiguousarray(unit_rows(embeddings))
@@ -73,8 +85,16 @@ class NoveltyIndex:
         self.projected = np.ascontiguousarray(self.embeddings @ self.directions)
         self.projected_norms = np.einsum("ij,ij->i", self.projected, self.projected)
         self.labels = labels
-        self.images = images  # uint8 (N, 28, 28), for the thumbnails
+        self.images = images  # uint8 (N, 28, 28) digits or (N, H, W, C) pictures, for the thumbnails
         self.calibration = np.sort(np.asarray(calibration, dtype=np.float32))
+        self.title = title
+        self.class_names = class_names
+        self.calibrated_on = calibrated_on
+
+    def label_name(self, index: int) -> str:
+        """The class name of training picture `index` ("7", "circles")."""
+        label = int(self.labels[index])
+        return self.class_names[label] if self.class_names else str(label)
 
     def __len__(self) -> int:
         return len(self.embeddings)
@@ -100,29 +120,42 @@ class NoveltyIndex:
         approximate = self.projected_norms - 2.0 * (self.projected @ point)
         return np.argpartition(approximate, CANDIDATES - 1)[:CANDIDATES]
 
-    def scores(self, queries: np.ndarray) -> np.ndarray:
-        """The scores of many embeddings (M, D) at once, in chunks of CHUNK rows."""
+    def scores(self, queries: np.ndarray, skip_nearest: int = 0) -> np.ndarray:
+        """The scores of many embeddings (M, D) at once, in chunks of CHUNK rows; `skip_nearest` 1 leaves each
+        query's nearest out (a training picture's own row, when no picture was held out)."""
         scores = []
+        count = min(K + skip_nearest, len(self.embeddings))
         for start in range(0, len(queries), CHUNK):
             chunk = unit_rows(queries[start:start + CHUNK])
             squared = self.squared_norms - 2.0 * (chunk @ self.embeddings.T) + np.einsum("ij,ij->i", chunk, chunk)[:, None]
-            nearest = np.partition(squared, K - 1, axis=1)[:, :K]
+            nearest = np.sort(np.partition(squared, count - 1, axis=1)[:, :count], axis=1)[:, skip_nearest:]
             scores.append(np.sqrt(np.maximum(nearest, 0.0)).mean(axis=1))
         return np.concatenate(scores).astype(np.float32)
 
-    def save(self, path: Path) -> None:
-        """Write the index (without the images, which come from MNIST again) atomically."""
+    def save(self, path: Path, with_images: bool = False) -> None:
+        """Write the index atomically; the images only `with_images` (MNIST's digits come from MNIST again)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".part")
+        extra = {}
+        if with_images:
+            extra = {"images": self.images, "title": np.array(self.title), "calibrated_on": np.array(self.calibrated_on),
+                     "class_names": np.array(list(self.class_names or ()), dtype=str)}
         with open(partial, "wb") as out:
-            np.savez(out, layer=np.array(self.layer), embeddings=self.embeddings, labels=self.labels,
-                     calibration=self.calibration)
+            np.savez_compressed(out, layer=np.array(self.layer), embeddings=self.embeddings, labels=self.labels,
+                                calibration=self.calibration, **extra)
         os.replace(partial, path)
 
     @classmethod
-    def load(cls, path: Path, mnist: Mnist) -> "NoveltyIndex":
+    def load(cls, path: Path, mnist: Mnist | None = None) -> "NoveltyIndex":
+        """An index saved by `save`: its own images when it kept them, else MNIST's training digits."""
         with np.load(path, allow_pickle=False) as saved:
             embeddings = saved["embeddings"]
+            if "images" in saved.files:
+                return cls(str(saved["layer"]), embeddings, saved["labels"], saved["images"], saved["calibration"],
+                           str(saved["title"]), tuple(str(n) for n in saved["class_names"]) or None,
+                           str(saved["calibrated_on"]))
+            if mnist is None:
+                raise ValueError(f"{path} keeps no pictures")
             return cls(str(saved["layer"]), embeddings, saved["labels"], mnist.x_train[:len(embeddings)],
                        saved["calibration"])
 
@@ -157,7 +190,8 @@ def embedding_layer(model) -> str:
 
 def embed(model, layer: str, images: np.ndarray, input_scale: float = 1.0,
           step: Callable[[int], None] = lambda done: None) -> np.ndarray:
-    """The `layer` outputs of uint8 MNIST digits, flattened: (N, D) float32; `step(done)` after each chunk."""
+    """The `layer` outputs of uint8 MNIST digits (or (N, H, W, C) pictures), flattened: (N, D) float32;
+    `step(done)` after each chunk."""
     import keras
 
     embedder = keras.Model(model.inputs, model.get_layer(layer).output)
@@ -201,6 +235,65 @@ def cached_index(model, mnist: Mnist, train_digits: int = TRAIN_DIGITS, test_dig
     return index
 
 
+def data_picture_count(picture_shape: tuple[int, ...]) -> int:
+    """How many training pictures of this shape an index of a model's own data keeps (DATA_PICTURES, DATA_BYTES)."""
+    return int(min(DATA_PICTURES, DATA_BYTES // max(1, int(np.prod(picture_shape)))))
+
+
+def build_data_index(model, images: np.ndarray, labels: np.ndarray, held_out: np.ndarray, title: str,
+                     class_names: tuple[str, ...] | None, input_scale: float = 1.0,
+                     progress: Callable[[float], None] = lambda share: None) -> NoveltyIndex:
+    """An index of a model's own training pictures (uint8 (N, H, W, C), the first `data_picture_count` of them),
+    calibrated on the pictures its training held out (`held_out`, at most TEST_DIGITS of them); with none held out,
+    on the training pictures themselves, each leaving itself out."""
+    layer = embedding_layer(model)
+    images, labels = images[:data_picture_count(images.shape[1:])], labels[:len(images)]
+    held_out = held_out[:TEST_DIGITS]
+    total = len(images) + len(held_out)
+    train = embed(model, layer, images, input_scale, lambda done: progress(done / total))
+    index = NoveltyIndex(layer, train, np.asarray(labels), images, np.zeros(1), title, class_names,
+                         f"{len(held_out):,} held-out pictures" if len(held_out) else
+                         "the training pictures themselves (none were held out)")
+    if len(held_out):
+        test = embed(model, layer, held_out, input_scale, lambda done: progress((len(images) + done) / total))
+        index.calibration = np.sort(index.scores(test))
+    else:
+        index.calibration = np.sort(index.scores(train, skip_nearest=1))
+    return index
+
+
+def data_index_path(model, cache: Path | None = None) -> Path:
+    """Where the index of a model's own training pictures is kept: a hash of its weights names the file."""
+    digest = hashlib.sha256(f"{FORMAT} data {embedding_layer(model)} {K}".encode())
+    for weights in model.get_weights():
+        digest.update(np.ascontiguousarray(weights).tobytes())
+    return (cache or cache_dir()) / f"novelty-data-{digest.hexdigest()[:24]}.npz"
+
+
+def save_data_index(model, index: NoveltyIndex, cache: Path | None = None) -> Path | None:
+    """Keep `index` for `model` in the cache; None when the cache cannot be written (the index still works now)."""
+    path = data_index_path(model, cache)
+    try:
+        index.save(path, with_images=True)
+    except OSError:
+        return None
+    return path
+
+
+def stored_data_index(model, cache: Path | None = None) -> NoveltyIndex | None:
+    """The index of `model`'s own training pictures kept in the cache, or None (also when it is damaged)."""
+    try:
+        path = data_index_path(model, cache)
+    except NoveltyUnavailable:
+        return None
+    if not path.is_file():
+        return None
+    try:
+        return NoveltyIndex.load(path)
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def index_key(model, train_digits: int, test_digits: int, input_scale: float) -> str:
     """A hash of the model's weights and the index's settings."""
     digest = hashlib.sha256(f"{FORMAT} {embedding_layer(model)} {train_digits} {test_digits} {K} {input_scale}".encode())
@@ -227,3 +320,18 @@ def ordinal(percentile: float) -> str:
     whole = int(percentile)
     suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
     return f"{whole}{suffix}"
+
+
+def training_title(data) -> str:
+    """What a model's training pictures are called: "training photos of shapes", "Fashion-MNIST training pictures"."""
+    title = getattr(data, "title", None)
+    return f"{title} training pictures" if title else f"training photos of {Path(data.source).name}"
+
+
+def index_training_data(model, data, validation_split: float, input_scale: float = 1.0,
+                        progress: Callable[[float], None] = lambda share: None) -> NoveltyIndex:
+    """The index of a folder's or stock set's pictures (`model.data.image_folder.ImageFolder`,
+    `model.data.stock.StockData`) as training split them: the training part indexed, the held-out part calibrating."""
+    (x_train, y_train), (x_held, _) = data.split(validation_split)
+    return build_data_index(model, x_train, y_train, x_held, training_title(data), tuple(data.class_names),
+                            input_scale, progress)
