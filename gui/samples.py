@@ -1,5 +1,6 @@
 """Sample buttons: random MNIST test digits for the canvas and the Kernels tab. The window finds a
-local copy at start-up; without one, a click asks before downloading MNIST and says when it cannot."""
+local copy at start-up; without one, a click asks before downloading MNIST and says when it cannot. A model trained
+on a stock set (Fashion-MNIST, CIFAR-10) gets that set's test pictures on the canvas instead, with their class names."""
 
 from __future__ import annotations
 
@@ -23,9 +24,27 @@ class SampleDigits(QObject):
         self._rng = np.random.default_rng()
         self._buttons: list[QPushButton] = []
         self._after_download: Show | None = None
+        self._stock: str | None = None  # the loaded model's stock set, whose test pictures the canvas's Sample shows
+        self._stock_pictures: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # its test pictures and labels, once read
         window.loader.testSet.connect(self._found)
         window.loader.downloadProgress.connect(self._progress)
-        self.serve(window.draw.sample_button, lambda image, caption: window.draw.show_digit(image, caption, as_given=True))
+        self._draw_show: Show = lambda image, caption: window.draw.show_digit(image, caption, as_given=True)
+        self.serve(window.draw.sample_button, self._draw_show)
+
+    def model_changed(self, info: dict) -> None:
+        """The loaded model's stored info: a stock set's model samples that set's test pictures on the canvas."""
+        from model.data.stock import STOCK_SETS
+
+        name = info.get("dataset")
+        self._stock = name if name in STOCK_SETS else None
+        self._stock_tip()
+
+    def _stock_tip(self) -> None:
+        from model.data.stock import STOCK_SETS
+
+        if self._stock:
+            self.window.draw.sample_button.setToolTip(f"A random {STOCK_SETS[self._stock].title} test picture: the "
+                                                      "data this model was trained on")
 
     def serve(self, button: QPushButton, show: Show) -> None:
         """Let `button` put a random test digit, with its caption, where `show` puts it."""
@@ -35,11 +54,44 @@ class SampleDigits(QObject):
         button.setToolTip(self._buttons[0].toolTip())
 
     def _sample(self, show: Show) -> None:
+        if show is self._draw_show and self._stock:
+            self._sample_stock(self._stock)
+            return
         if self.images is None:
             self._offer_download(show)
             return
         index = int(self._rng.integers(len(self.images)))
         show(self.images[index], f"MNIST test digit #{index}: true label {self.labels[index]}")
+
+    def _sample_stock(self, name: str) -> None:
+        """A random test picture of the stock set `name` on the canvas, read from Keras' cache on the worker once."""
+        from model.data.stock import STOCK_SETS
+
+        if name not in self._stock_pictures:
+            self.window.statusBar().showMessage(f"Reading the {STOCK_SETS[name].title} test pictures…")
+            self.window.worker.submit(lambda job: _test_pictures(name), lambda found: self._stock_read(name, found),
+                                      lambda message: self._stock_failed(name, message))
+            return
+        from gui.common.pictures import picture_from_array
+
+        images, labels = self._stock_pictures[name]
+        index = int(self._rng.integers(len(images)))
+        stock = STOCK_SETS[name]
+        self.window.draw.show_picture(picture_from_array(
+            images[index], f"{stock.title} test picture #{index}: true class {stock.class_names[labels[index]]}"))
+
+    def _stock_read(self, name: str, found) -> None:
+        self.window.statusBar().clearMessage()
+        self._stock_pictures[name] = found
+        if self._stock == name:
+            self._sample_stock(name)
+
+    def _stock_failed(self, name: str, message: str) -> None:
+        from model.data.stock import STOCK_SETS
+
+        self.window.statusBar().clearMessage()
+        self.window.show_message(f"No {STOCK_SETS[name].title} pictures",
+                                 f"{message}\n\nTraining on it in the Train tab offers to download it.")
 
     def _offer_download(self, show: Show) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Download MNIST?",
@@ -73,6 +125,7 @@ class SampleDigits(QObject):
         for button in self._buttons:
             button.setEnabled(True)
             button.setToolTip(tip)
+        self._stock_tip()
         if show is not None and images is not None:
             status.showMessage("MNIST downloaded.", 4000)
             self._sample(show)
@@ -80,3 +133,11 @@ class SampleDigits(QObject):
             status.clearMessage()
             self.window.show_message("MNIST not downloaded", source)
         self.window.model_info_changed()
+
+
+def _test_pictures(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The stock set's test pictures at their own size, and their labels (on the window's worker)."""
+    from model.data.stock import load_stock
+
+    data = load_stock(name)
+    return data.x_test, data.y_test

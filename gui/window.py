@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self._model_info = self._pending_info
         self._accuracy = float(self._model_info.get("test_accuracy", math.nan))
         self.draw.set_inspector(inspector)
+        self.samples.model_changed(self._model_info)
         self.explain.model_changed()
         self.model_info_changed()
         self.modelReady.emit()

@@ -1,13 +1,16 @@
-"""Beside the prediction: how unlike the training digits the input is, and its nearest training digits."""
+"""Beside the prediction: how unlike its training data the input is, and its nearest training pictures (MNIST's
+digits for a digit model; a folder's or stock set's own pictures for a model trained on them)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QToolTip,
+                               QVBoxLayout, QWidget)
 
 from gui.common.laid_out_text import LaidOutTexts
 from gui.common.live_text import LiveText
@@ -19,6 +22,9 @@ from model.spec import DIGIT_SHAPE
 DIGITS_ENV = "DIGIT_LENS_INDEX_DIGITS"  # training digits in the index (tests use a few thousand)
 COLUMNS = 4
 ICON = 30
+LABEL_CHARACTERS = 9  # a class name under a thumbnail is cut to this many characters ("automobi…")
+NO_INDEX = ("No index of this model's training pictures: choose them (a folder of class subfolders or a stock set) "
+            "with the button above to compare drawings with them.")
 LEVEL_COLOURS = {"typical": "#2e7d32", "unusual": "#b26a00", "unlike": "#c62828"}
 
 # The verdict, the bar and the thumbnails are painted by small widgets of fixed height that only repaint when they
@@ -72,12 +78,15 @@ class NeighbourGrid(QWidget):
         self._labels_laid_out = LaidOutTexts()
 
     def set_digits(self, keys, images, labels, tips) -> None:
-        """uint8 digits (ink bright) named by `keys` (their index), their labels and tool tips."""
+        """uint8 digits (ink bright, shown dark on white) or (H, W, C) pictures (shown as they are, in colour for
+        colour pictures) named by `keys` (their index), their labels and tool tips."""
         if len(self._made) > 512:
             self._made.clear()
         self.pictures = [self._made.get(key) or self._made.setdefault(key, digit_icon(image, ICON).pixmap(ICON, ICON))
                          for key, image in zip(keys, images)]
-        self.labels, self.tips = [str(label) for label in labels], list(tips)
+        self.labels = [str(label) if len(str(label)) <= LABEL_CHARACTERS else str(label)[:LABEL_CHARACTERS - 1] + "…"
+                       for label in labels]
+        self.tips = list(tips)
         self.update()
 
     def forget_pictures(self) -> None:
@@ -127,12 +136,26 @@ class NeighbourGrid(QWidget):
 class NoveltyPanel(QFrame):
     """The score as words and a bar, and the nearest training digits as thumbnails (click one to load it)."""
 
-    imageChosen = Signal(object, str)  # uint8 28x28 digit (ink bright), caption
+    imageChosen = Signal(object, str)  # uint8 28x28 digit (ink bright) or (H, W, C) training picture, caption
+    dataChosen = Signal(str, str)  # ("folder", path) or ("stock", name): index these pictures for the model
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel("<b>How unlike the training digits?</b>")
+        self.title = QLabel(objectName="noveltyTitle")
+        self.set_title("training digits")
+        self.choose = QToolButton(objectName="noveltyChooseData", text="Training pictures…")
+        self.choose.setToolTip("Compare drawings with a folder of pictures (one subfolder per class) or a stock "
+                               "data set: the training pictures of this model")
+        self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.choose)
+        menu.addAction("A folder of pictures…", self._choose_folder)
+        from model.data.stock import STOCK_SETS
+
+        for stock in STOCK_SETS.values():
+            menu.addAction(stock.title, lambda name=stock.name: self.dataChosen.emit("stock", name))
+        self.choose.setMenu(menu)
+        self.choose.hide()
         self.verdict = LiveText(lines=3, objectName="noveltyVerdict")
         self.meter = Meter()
         self.detail = QLabel(objectName="noveltyDetail")
@@ -143,11 +166,26 @@ class NoveltyPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(2)
-        for widget in (self.title, self.verdict, self.meter, self.detail, self.neighbours):
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.choose)
+        layout.addLayout(heading)
+        for widget in (self.verdict, self.meter, self.detail, self.neighbours):
             layout.addWidget(widget)
         self._index = self._cached_for = None
         self._shown: np.ndarray | None = None  # indices of the thumbnails shown
         self.show_message("Looking for the MNIST training digits…")
+
+    def set_title(self, pictures: str) -> None:
+        """"How unlike the training photos of shapes?"."""
+        self.title.setText(f"<b>How unlike the {pictures}?</b>")
+        self.title.setToolTip(f"How far the input is from the {pictures} in the model's own eyes (the layer before "
+                              "its output), ranked among pictures it did not train on")
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "The model's training pictures: one subfolder per class")
+        if folder:
+            self.dataChosen.emit("folder", folder)
 
     def show_message(self, text: str) -> None:
         """No score: why (no MNIST, still indexing, nothing drawn); no thumbnails."""
@@ -163,28 +201,38 @@ class NoveltyPanel(QFrame):
         self.meter.set_share(novelty.percentile / 100, colour)
         if index is not self._index:
             self._index = index
-            self.detail.setText(f"nearest of {len(index):,} training digits:")
-            self.detail.setToolTip(f"The score is the mean distance from the input to its {K} nearest training "
-                                   f"digits in the {index.layer} layer (the one before the output), ranked among the "
-                                   f"same distances of {len(index.calibration):,} MNIST test digits: the percentile "
+            self.set_title(index.title)
+            self.detail.setText(f"nearest of {len(index):,} {index.title}:")
+            calibration = (f"{len(index.calibration):,} MNIST test digits" if index.calibrated_on == "MNIST test digits"
+                           else index.calibrated_on)
+            self.detail.setToolTip(f"The score is the mean distance from the input to its {K} nearest {index.title} "
+                                   f"in the {index.layer} layer (the one before the output), ranked among the "
+                                   f"same distances of {calibration}: the percentile "
                                    f"is the share of them as near or nearer.")
         if self._shown is not None and np.array_equal(self._shown, novelty.neighbours):
             return
         self._shown = novelty.neighbours
-        labels = index.labels[novelty.neighbours]
+        labels = [index.label_name(n) for n in novelty.neighbours]
         if index is not self._cached_for:  # thumbnails are per index (another model, other digits)
             self._cached_for = index
             self.neighbours.forget_pictures()
         self.neighbours.set_digits(novelty.neighbours.tolist(), index.images[novelty.neighbours], labels,
-                                   [f"MNIST training digit #{n}, label {label}, distance {d:.2f}. Click to draw on it."
-                                    for n, label, d in zip(novelty.neighbours, labels, novelty.distances)])
+                                   [f"{_picture_name(index, n)}, distance {d:.2f}. Click to open it."
+                                    for n, d in zip(novelty.neighbours, novelty.distances)])
 
     def _choose(self, slot: int) -> None:
         if self._shown is None:
             return
         neighbour = int(self._shown[slot])
         self.imageChosen.emit(np.array(self._index.images[neighbour], dtype=np.uint8),
-                              f"MNIST training digit #{neighbour}: label {self._index.labels[neighbour]}")
+                              _picture_name(self._index, neighbour).replace(", ", ": ", 1))
+
+
+def _picture_name(index, n: int) -> str:
+    """"MNIST training digit #12, label 7"; "Training picture #3 of shapes, class circles"."""
+    if index.class_names is None:
+        return f"MNIST training digit #{n}, label {index.label_name(n)}"
+    return f"Training picture #{n} ({index.title}), class {index.label_name(n)}"
 
 
 class NoveltyFinder(QObject):
@@ -212,15 +260,29 @@ class NoveltyFinder(QObject):
         if self._closed:
             return
         self._inspector, self.index, self.novelty = inspector, None, None
+        self.panel.choose.hide()
+        digits = _digit_model(inspector)
+        self.panel.set_title("training digits" if digits else "training data")
         if inspector.model is None:  # a preview: the Keras model follows once TensorFlow is up
-            self.panel.show_message("Compared with the training digits once TensorFlow is ready…")
+            self.panel.show_message("Compared with the training data once TensorFlow is ready…")
             return
-        if tuple(inspector.input_shape) != DIGIT_SHAPE:
-            self.panel.show_message("Compared with the MNIST training digits only for models of 28x28 grey digits.")
-            self.indexReady.emit()
-            return
-        self.panel.show_message(f"Indexing {self.train_digits:,} training digits for this model (once)…")
+        self.panel.show_message(f"Indexing {self.train_digits:,} training digits for this model (once)…" if digits
+                                else "Looking for the index of this model's training pictures…")
         self._job = self.worker.submit(lambda job: _index(job, inspector, self.train_digits),
+                                       lambda index: self._built(inspector, index),
+                                       lambda message: self._unavailable(inspector, message), self._progress)
+
+    def index_from(self, kind: str, source: str) -> None:
+        """Index the pictures the user chose ("folder", path or "stock", name) as the current model's training
+        pictures, and keep the index for it."""
+        inspector = self._inspector
+        if inspector is None or inspector.model is None or self._closed:
+            return
+        if self._job is not None:
+            self._job.cancel()
+        self.index = self.novelty = None
+        self.panel.show_message(f"Reading {Path(source).name if kind == 'folder' else source}…")
+        self._job = self.worker.submit(lambda job: _index_chosen(job, inspector, kind, source),
                                        lambda index: self._built(inspector, index),
                                        lambda message: self._unavailable(inspector, message), self._progress)
 
@@ -235,7 +297,8 @@ class NoveltyFinder(QObject):
             return
         if inspection is None:
             self.novelty = None
-            self.panel.show_message("Draw a digit to compare it with the training digits.")
+            self.panel.show_message(f"Draw {'a digit' if self.index.class_names is None else 'something'} to compare "
+                                    f"it with the {self.index.title}.")
             return
         values = next(o.values for o in inspection.layers if o.stage.name == self.index.layer)
         self.novelty = self.index.lookup(values)
@@ -249,26 +312,42 @@ class NoveltyFinder(QObject):
         return self.worker.shutdown()
 
     def _progress(self, share: float) -> None:
-        self.panel.show_message(f"Indexing {self.train_digits:,} training digits for this model: {share:.0%}")
+        what = f"{self.train_digits:,} training digits" if _digit_model(self._inspector) else "the training pictures"
+        self.panel.show_message(f"Indexing {what} for this model: {share:.0%}")
 
     def _built(self, inspector, index) -> None:
         if inspector is self._inspector:
             self._job, self.index = None, index
-            self.panel.show_message("Draw a digit to compare it with the training digits.")
+            self.panel.choose.setVisible(index.class_names is not None)  # another folder or set can replace it
+            self.panel.set_title(index.title)
+            self.panel.show_message(f"Draw {'a digit' if index.class_names is None else 'something'} to compare "
+                                    f"it with the {index.title}.")
             self.indexReady.emit()
 
     def _unavailable(self, inspector, message: str) -> None:
         if inspector is self._inspector:
             self._job = None
+            self.panel.choose.setVisible(not _digit_model(inspector))
             self.panel.show_message(message)
             self.indexReady.emit()
 
 
-def _index(job: Job, inspector, train_digits: int):
-    """The model's index (cached or built now), on the novelty worker; a clear message when it cannot be made."""
-    from model.data.mnist import DataError, load_local_mnist
-    from model.inspect.novelty import NoveltyUnavailable, cached_index
+def _digit_model(inspector) -> bool:
+    """A 28x28 grey model with digit preprocessing: compared with MNIST's training digits unless it has its own index."""
+    return inspector is not None and tuple(inspector.input_shape) == DIGIT_SHAPE and inspector.spec.preprocessing == "digit"
 
+
+def _index(job: Job, inspector, train_digits: int):
+    """The model's index (its own training pictures' when one is kept, else MNIST's for a digit model, cached or
+    built now), on the novelty worker; a clear message when there is none."""
+    from model.data.mnist import DataError, load_local_mnist
+    from model.inspect.novelty import NoveltyUnavailable, cached_index, stored_data_index
+
+    own = stored_data_index(inspector.model)
+    if own is not None:
+        return own
+    if not _digit_model(inspector):
+        raise NoveltyUnavailable(NO_INDEX)
     try:
         mnist = load_local_mnist()
     except DataError:
@@ -281,3 +360,30 @@ def _index(job: Job, inspector, train_digits: int):
         raise NoveltyUnavailable("This model takes pixels in -1..1; the comparison is made for 0..1 and 0..255 models.")
     return cached_index(inspector.model, mnist, train_digits, input_scale=scale,
                         progress=lambda share: (job.check(), job.report(share)))
+
+
+def _index_chosen(job: Job, inspector, kind: str, source: str):
+    """An index of the pictures the user chose, at the model's input size and channels, kept for the model; 10% of
+    them held out to calibrate, as training holds them out."""
+    from model.data.image_folder import FolderError, load_image_folder
+    from model.data.mnist import DataError
+    from model.data.stock import load_stock
+    from model.inspect.novelty import NoveltyUnavailable, index_training_data, save_data_index
+    from model.spec import VALUE_RANGES
+
+    height, _, channels = inspector.input_shape
+    try:
+        data = (load_image_folder(source, height, channels) if kind == "folder" else load_stock(source, height, channels))
+        data.split(0.1)
+    except (FolderError, DataError, ValueError) as exc:
+        raise NoveltyUnavailable(f"Not indexed: {exc}") from None
+    job.check()
+    if len(data.class_names) != inspector.spec.num_classes:
+        raise NoveltyUnavailable(f"Not indexed: {len(data.class_names)} classes there, {inspector.spec.num_classes} "
+                                 "in the model; choose the pictures it was trained on.")
+    scale, offset = VALUE_RANGES[inspector.spec.value_range]
+    if offset:
+        raise NoveltyUnavailable("This model takes pixels in -1..1; the comparison is made for 0..1 and 0..255 models.")
+    index = index_training_data(inspector.model, data, 0.1, scale, lambda share: (job.check(), job.report(share)))
+    save_data_index(inspector.model, index)
+    return index

@@ -59,7 +59,8 @@ class DrawInspectTab(QWidget):
         self.pipeline.mapClicked.connect(self.open_map)
         self.novelty = NoveltyFinder(self.pipeline.novelty, self)
         self.novelty.indexReady.connect(lambda: self.novelty.show(self.inspection))
-        self.pipeline.novelty.imageChosen.connect(lambda image, caption: self.show_digit(image, caption, as_given=True))
+        self.pipeline.novelty.imageChosen.connect(self.show_training_picture)
+        self.pipeline.novelty.dataChosen.connect(self.novelty.index_from)
         self.waiting_message = LOADING  # what the pipeline says while there is no model
         self.pipeline.clear(LOADING)
 
@@ -141,6 +142,16 @@ class DrawInspectTab(QWidget):
         self.canvas.set_ink(image)
         self._source = (image, as_given)
         self.sample_note.setText(caption)
+
+    def show_training_picture(self, image: np.ndarray, caption: str) -> None:
+        """A training picture on the canvas: an MNIST digit (H, W) as given, a folder's or stock set's picture
+        (H, W, C) as a photo."""
+        if image.ndim == 2:
+            self.show_digit(image, caption, as_given=True)
+            return
+        from gui.common.pictures import picture_from_array
+
+        self.show_picture(picture_from_array(image, caption))
 
     def refresh(self) -> None:
         """Run the current drawing through preprocessing and the model, and update every panel."""

@@ -27,7 +27,8 @@ class TrainRequest:
     train_limit: int | None = None  # the first N training digits; None: all
     tensorboard_dir: str | None = None
     folder: str | None = None  # a folder of the user's images, one subfolder per class, instead of MNIST
-    image_shape: tuple[int, int, int] = (64, 64, 3)  # the folder's images at this size
+    image_shape: tuple[int, int, int] = (64, 64, 3)  # the folder's (or stock set's) images at this size
+    dataset: str | None = None  # a stock set from Keras' cache ("fashion_mnist", "cifar10") instead of MNIST
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,17 @@ class TrainOutcome:
     test_images: np.ndarray | None = None
     test_labels: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
-    class_names: tuple[str, ...] | None = None  # a folder's classes; None: the ten digits
+    class_names: tuple[str, ...] | None = None  # a folder's or stock set's classes; None: the ten digits
     test_set: str = ""  # what the accuracy was measured on, e.g. "the 6 held-out images of pets"
+    dataset: str | None = None  # the stock set it trained on
+    novelty_note: str = ""  # how its index of training pictures was kept (or why not)
 
     def saved_info(self) -> dict:
         """What a saved model file carries beside the weights: its test accuracy when it was measured, and for a
-        folder's model its class names (the subfolders) and photo preprocessing."""
+        folder's or stock set's model its class names and photo preprocessing (and the stock set's name)."""
         info = {"class_names": list(self.class_names), "preprocessing": "photo"} if self.class_names else {}
+        if self.dataset:
+            info["dataset"] = self.dataset
         if self.test_accuracy is None:
             return info
         return {**info, "test_accuracy": self.test_accuracy, "test_digits": len(self.test_labels),
@@ -116,6 +121,7 @@ class TrainRun(QObject):
                        control=self.control, extra_callbacks=callbacks)
         outcome = TrainOutcome(model, result)
         outcome.class_names = names
+        outcome.dataset = request.dataset
         job.check()
         if not result.diverged and len(data.x_test):
             self.status.emit("Measuring accuracy on the held-out images..." if names else
@@ -125,15 +131,27 @@ class TrainRun(QObject):
             outcome.test_accuracy, outcome.predicted = evaluate(model, data.x_test, data.y_test)
             outcome.confusion = confusion_matrix(data.y_test, outcome.predicted, len(names or range(10)))
             outcome.test_images, outcome.test_labels = data.x_test, data.y_test
-            outcome.test_set = (f"the {len(data.x_test):,} held-out images of {Path(data.source).name}" if names
+            outcome.test_set = (data.test_set() if request.dataset else
+                                f"the {len(data.x_test):,} held-out images of {Path(data.source).name}" if names
                                 else f"the {len(data.x_test):,} MNIST test digits")
         if getattr(data, "skipped", ()):
             outcome.notes.append(data.skipped_note() + ".")
+        if names and not result.diverged and result.history:
+            self.status.emit("Indexing the training pictures for 'how unlike the training data'...")
+            outcome.notes.append(_keep_index(model, data, config.validation_split))
         return outcome
 
     def _load_data(self):
-        """MNIST (all or its first N digits), or the request's image folder (FolderError says what is wrong)."""
+        """MNIST (all or its first N digits), a stock set from Keras' cache, or the request's image folder
+        (FolderError and DataError say what is wrong)."""
         request = self.request
+        if request.dataset:
+            from model.data.stock import STOCK_SETS, load_stock
+
+            self.status.emit(f"Loading {STOCK_SETS[request.dataset].title}...")
+            height, _, channels = request.image_shape
+            data = load_stock(request.dataset, height, channels)
+            return data.subset(request.train_limit) if request.train_limit else data
         if request.folder:
             from model.data.image_folder import load_image_folder
 
@@ -146,6 +164,18 @@ class TrainRun(QObject):
 
         data = load_mnist(request.data_path)
         return data.subset(request.train_limit) if request.train_limit else data
+
+
+def _keep_index(model, data, validation_split: float) -> str:
+    """Build and keep the index of the training pictures "how unlike the training data" compares with; a note."""
+    from model.inspect.novelty import NoveltyUnavailable, index_training_data, save_data_index
+
+    try:
+        index = index_training_data(model, data, validation_split)
+    except NoveltyUnavailable as exc:
+        return str(exc)
+    kept = save_data_index(model, index) is not None
+    return (f"{len(index):,} {index.title} indexed for 'how unlike'{'' if kept else ' (not kept: the cache is read-only)'}.")
 
 
 class SnapshotTaker:

@@ -15,7 +15,8 @@ from model.data.mnist import ENV_VAR
 from model.nets.catalogue import ARCHITECTURE_SUMMARIES as ARCHITECTURES
 from model.train import limits
 
-KERAS_SOURCE, LOCAL_SOURCE, FOLDER_SOURCE = 0, 1, 2
+KERAS_SOURCE, LOCAL_SOURCE, FOLDER_SOURCE, FASHION_SOURCE, CIFAR_SOURCE = 0, 1, 2, 3, 4
+STOCK_SOURCES = {FASHION_SOURCE: "fashion_mnist", CIFAR_SOURCE: "cifar10"}  # Keras' stock sets, by the data box's index
 
 
 class TrainSettings(QGroupBox):
@@ -46,7 +47,9 @@ class TrainSettings(QGroupBox):
 
         self.source = QComboBox(objectName="trainSource")
         self.source.addItems(["MNIST through Keras (downloads once)", "Local .npz or IDX folder",
-                              "Image folder: your own pictures, one subfolder per class"])
+                              "Image folder: your own pictures, one subfolder per class",
+                              "Fashion-MNIST through Keras: 28x28 grey clothing, 10 classes",
+                              "CIFAR-10 through Keras: 32x32 colour objects, 10 classes"])
         # Narrower than its longest choice when the column is (the list still shows each in full).
         self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source.setMinimumContentsLength(16)
@@ -74,7 +77,7 @@ class TrainSettings(QGroupBox):
             self.source.setCurrentIndex(LOCAL_SOURCE)
             self.data_path.setText(local)
         for signal in (self.source.currentIndexChanged, self.data_path.textChanged):
-            signal.connect(self._update_source)
+            signal.connect(self.update_source)
 
         form = QFormLayout(self)
         form.addRow("Architecture", self.architecture)
@@ -105,11 +108,16 @@ class TrainSettings(QGroupBox):
         form.addRow(self.tensorboard, self.tensorboard_dir)
         self.architecture.setCurrentIndex(0)
         self.summary.setText(ARCHITECTURES[self.architecture.currentData()])
-        self._update_source()
+        self.update_source()
+
+    @property
+    def dataset(self) -> str | None:
+        """The stock set chosen ("fashion_mnist", "cifar10"), or None."""
+        return STOCK_SOURCES.get(self.source.currentIndex())
 
     def source_problem(self) -> str | None:
         """Why the chosen data source cannot be used, and how to get one; None when it looks fine."""
-        if self.source.currentIndex() == KERAS_SOURCE:
+        if self.source.currentIndex() == KERAS_SOURCE or self.dataset:
             return None
         text = self.data_path.text().strip()
         how = ("Download mnist.npz (the Keras layout: x_train, y_train, x_test, y_test) or the four IDX files "
@@ -139,7 +147,7 @@ class TrainSettings(QGroupBox):
 
         config = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(),
                              learning_rate=self.learning_rate.value(), validation_split=self.validation.value() / 100,
-                             augment=self.augment.isChecked() and self.source.currentIndex() != FOLDER_SOURCE,
+                             augment=self.augment.isChecked() and self.source.currentIndex() in (KERAS_SOURCE, LOCAL_SOURCE),
                              cosine_decay=self.cosine.isChecked())
         local = self.source.currentIndex() == LOCAL_SOURCE
         folder = self.source.currentIndex() == FOLDER_SOURCE
@@ -147,31 +155,42 @@ class TrainSettings(QGroupBox):
         side = self.image_size.value()
         return TrainRequest(
             architecture=self.architecture.currentData(), config=config,
-            data_path=path if local else None, folder=path if folder else None,
+            data_path=path if local else None, folder=path if folder else None, dataset=self.dataset,
             image_shape=(side, side, 3 if self.image_colour.isChecked() else 1),
             train_limit=None if folder else self.train_limit.value() or None,
             tensorboard_dir=(self.tensorboard_dir.text().strip() or None) if self.tensorboard.isChecked() else None)
 
     def _architecture_chosen(self) -> None:
         """The summary, and for the tutorial architectures their usual picture size and colour."""
+        self.summary.setText(ARCHITECTURES[self.architecture.currentData()])
+        self._usual_shape()
+
+    def _usual_shape(self) -> None:
+        """The picture size and colour of the architecture (the tutorials'), else of the stock set chosen."""
+        from model.data.stock import STOCK_SETS
         from model.nets.catalogue import USUAL_SHAPES
 
-        name = self.architecture.currentData()
-        self.summary.setText(ARCHITECTURES[name])
-        if name in USUAL_SHAPES:
-            side, _, channels = USUAL_SHAPES[name]
+        shape = USUAL_SHAPES.get(self.architecture.currentData())
+        if shape is None and self.dataset:
+            shape = STOCK_SETS[self.dataset].shape
+        if shape is not None:
+            side, _, channels = shape
             self.image_size.setValue(side)
             self.image_colour.setChecked(channels == 3)
 
-    def _update_source(self) -> None:
+    def update_source(self) -> None:
+        """Enable the widgets the chosen data source needs and say under it what it needs (or what is wrong)."""
         folder = self.source.currentIndex() == FOLDER_SOURCE
         local = self.source.currentIndex() == LOCAL_SOURCE or folder
+        stock = self.dataset
         for widget in (self.data_path, self.browse_folder):
             widget.setEnabled(local)
         self.browse_file.setEnabled(local and not folder)
-        self.image_options.setVisible(folder)
-        for widget in (self.train_limit, self.augment):  # MNIST's: a folder is used whole, as it is
-            widget.setEnabled(not folder)
+        self.image_options.setVisible(folder or bool(stock))
+        if stock and self.sender() is self.source:
+            self._usual_shape()
+        self.train_limit.setEnabled(not folder)  # a folder is used whole, as it is
+        self.augment.setEnabled(not folder and not stock)  # digit augmentation (strokes thickened)
         self.data_path.setPlaceholderText("a folder with one subfolder of pictures per class" if folder
                                           else "mnist.npz or a folder of IDX files")
         problem = self.source_problem()
@@ -181,6 +200,14 @@ class TrainSettings(QGroupBox):
         elif folder:
             self.source_note.setStyleSheet("color: #555;")
             self.source_note.setText("Class names are the subfolder names; unreadable files are skipped and listed.")
+        elif stock:
+            from model.data.stock import STOCK_SETS, datasets_dir, is_cached
+
+            title = STOCK_SETS[stock].title
+            self.source_note.setStyleSheet("color: #555;")
+            self.source_note.setText(f"{title} is in Keras' cache ({datasets_dir()}): no download needed." if is_cached(stock)
+                                     else f"{title} is not on this computer yet: Start asks before downloading it "
+                                          f"({STOCK_SETS[stock].megabytes} MB, once, into Keras' cache).")
         elif local:
             self.source_note.setStyleSheet("color: #555;")
             self.source_note.setText("Local copy: no download needed.")

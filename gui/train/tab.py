@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QProgressDialog,
+                               QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from gui.train.plots import REDRAW_MS, TrainingCurves
 from gui.train.replay_view import ReplayPanel, scrolling
@@ -36,6 +36,7 @@ class TrainTab(QWidget):
         self._epochs = self._batches = 0
         self._noun = "digits"  # what the run trains on: "digits" or a folder's "images"
         self._started_at = 0.0
+        self._download_job: Job | None = None
 
         self.settings = TrainSettings()
         self.start_button = QPushButton("Start", objectName="trainStart")
@@ -137,13 +138,19 @@ class TrainTab(QWidget):
         return self._outcome.model if self._outcome else None
 
     def start(self) -> None:
-        """Start a run with the current settings (does nothing while one is running)."""
+        """Start a run with the current settings (does nothing while one is running). A stock set not yet in
+        Keras' cache is offered for download first; the run starts once it is there."""
         if self.training:
             return
         try:
             request = self.settings.request()
         except ValueError as exc:
             self.status.setText(str(exc))
+            return
+        from model.data.stock import is_cached
+
+        if request.dataset and not is_cached(request.dataset):
+            self._offer_download(request.dataset)
             return
         self._history, self._latest = [], None
         self.epoch_table.set_history([])
@@ -166,6 +173,62 @@ class TrainTab(QWidget):
         self._started_at = time.perf_counter()
         self._job = self._worker.submit(run.run, self._on_finished, self._on_failed)
         self._ticker.start()
+
+    def _offer_download(self, name: str) -> None:
+        """Ask before downloading a stock set (nothing is downloaded unless the user says yes)."""
+        from model.data.stock import STOCK_SETS, datasets_dir
+
+        stock = STOCK_SETS[name]
+        box = QMessageBox(QMessageBox.Icon.Question, f"Download {stock.title}?",
+                          f"{stock.title} is not on this computer.\n\nDownload it now ({stock.megabytes} MB, once, into "
+                          f"Keras' cache at {datasets_dir()}) and then train?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("trainDownloadQuestion")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.button(QMessageBox.StandardButton.Yes).clicked.connect(lambda: self._download(name))
+        box.open()
+
+    def _download(self, name: str) -> None:
+        """Download a stock set on the training worker, with a progress dialog whose Cancel stops it."""
+        from model.data.stock import STOCK_SETS, download
+
+        title = STOCK_SETS[name].title
+        dialog = QProgressDialog(f"Downloading {title}…", "Cancel", 0, 1000, self)
+        dialog.setObjectName("trainDownloadProgress")
+        dialog.setWindowTitle(f"Downloading {title}")
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        self.start_button.setEnabled(False)
+        self.settings.setEnabled(False)
+        self.status.setText(f"Downloading {title}…")
+
+        def progress(value) -> None:
+            done, total = value
+            dialog.setValue(round(1000 * done / total) if total else 0)
+            dialog.setLabelText(f"Downloading {title}: {done / 1e6:.1f} of {total / 1e6:.0f} MB")
+
+        def finished(ok: bool, message: str = "") -> None:
+            dialog.close()
+            dialog.deleteLater()
+            self._download_job = None
+            self.settings.setEnabled(True)
+            self.settings.update_source()  # says the set is in Keras' cache now
+            if ok:
+                self.status.setText(f"{title} downloaded.")
+                self.start()
+            else:
+                self.status.setText(message or f"Download of {title} cancelled: nothing kept.")
+
+        job = self._download_job = self._worker.submit(lambda job: download(name, job.report, job.check),
+                                                       lambda _: finished(True), lambda m: finished(False, m), progress)
+
+        def cancel() -> None:
+            job.cancel()
+            finished(False)
+
+        dialog.canceled.connect(cancel)
+        dialog.show()
 
     def stop(self) -> None:
         """Finish the current batch and keep the model as trained so far."""
@@ -223,7 +286,8 @@ class TrainTab(QWidget):
 
     def _on_started(self, epochs: int, batches: int, digits: int) -> None:
         self._epochs, self._batches = epochs, batches
-        self._noun = "images" if self._run is not None and self._run.request.folder else "digits"
+        request = self._run.request if self._run is not None else None
+        self._noun = "images" if request is not None and (request.folder or request.dataset) else "digits"
         self.status.setText(f"Training on {digits:,} {self._noun}: {epochs} epochs of {batches} batches.")
 
     def _on_batch(self, progress) -> None:
@@ -274,7 +338,7 @@ class TrainTab(QWidget):
         if outcome.notes:
             self.status.setText(self.status.text() + " " + " ".join(outcome.notes))
         if outcome.test_accuracy is not None:
-            self.test_accuracy.setText(f"{'Held-out' if outcome.class_names else 'Test'} accuracy: "
+            self.test_accuracy.setText(f"{'Held-out' if outcome.class_names and not outcome.dataset else 'Test'} accuracy: "
                                        f"<b>{outcome.test_accuracy:.2%}</b> on {outcome.test_set}")
             self.confusion.set_results(outcome.confusion, outcome.test_images, outcome.test_labels, outcome.predicted,
                                        outcome.class_names)
