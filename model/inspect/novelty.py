@@ -36,6 +36,7 @@ CHUNK = 500  # digits embedded per step
 SEARCH_DIMENSIONS = 32  # a lookup's first pass compares in this many principal directions
 CANDIDATES = 64  # and measures this many of its nearest exactly
 FORMAT = 2  # bump when the file's contents change
+DATA_FORMAT = 1  # the same for an index of a model's own training pictures
 DATA_PICTURES = 20_000  # training pictures at most in an index of a model's own data
 DATA_BYTES = 16_000_000  # and at most this many bytes of their pixels (1,302 pictures of 64x64 colour)
 
@@ -74,10 +75,12 @@ class NoveltyIndex:
 
     def __init__(self, layer: str, embeddings: np.ndarray, labels: np.ndarray, images: np.ndarray,
                  calibration: np.ndarray, title: str = "training digits",
-                 class_names: tuple[str, ...] | None = None, calibrated_on: str = "MNIST test digits") -> None:
+                 class_names: tuple[str, ...] | None = None, calibrated_on: str = "MNIST test digits",
+                 unit: bool = True) -> None:
         use_one_blas_thread()
         self.layer = layer  # the layer whose output is the embedding
-        self.embeddings = np.ascontiguousarray(unit_rows(embeddings))
+        self.unit = unit  # distances between rows scaled to length 1 (cosine), else as they are
+        self.embeddings = np.ascontiguousarray(self._rows(embeddings))
         self.squared_norms = np.einsum("ij,ij->i", self.embeddings, self.embeddings)
         # A first pass compares in the leading principal directions only: a quarter of the 10 MB a stroke
         # would otherwise read; its nearest CANDIDATES are then measured exactly.
@@ -91,6 +94,9 @@ class NoveltyIndex:
         self.class_names = class_names
         self.calibrated_on = calibrated_on
 
+    def _rows(self, vectors: np.ndarray) -> np.ndarray:
+        return unit_rows(vectors) if self.unit else np.asarray(vectors, dtype=np.float32)
+
     def label_name(self, index: int) -> str:
         """The class name of training picture `index` ("7", "circles")."""
         label = int(self.labels[index])
@@ -101,7 +107,7 @@ class NoveltyIndex:
 
     def lookup(self, embedding: np.ndarray) -> Novelty:
         """The score, percentile and nearest training digits of one input's embedding."""
-        query = unit_rows(np.reshape(embedding, (1, -1)))[0]
+        query = self._rows(np.reshape(embedding, (1, -1)))[0]
         count = min(max(K, NEIGHBOURS), len(self.embeddings))
         candidates = self._candidates(query)
         squared = self.squared_norms[candidates] - 2.0 * (self.embeddings[candidates] @ query) + float(query @ query)
@@ -126,7 +132,7 @@ class NoveltyIndex:
         scores = []
         count = min(K + skip_nearest, len(self.embeddings))
         for start in range(0, len(queries), CHUNK):
-            chunk = unit_rows(queries[start:start + CHUNK])
+            chunk = self._rows(queries[start:start + CHUNK])
             squared = self.squared_norms - 2.0 * (chunk @ self.embeddings.T) + np.einsum("ij,ij->i", chunk, chunk)[:, None]
             nearest = np.sort(np.partition(squared, count - 1, axis=1)[:, :count], axis=1)[:, skip_nearest:]
             scores.append(np.sqrt(np.maximum(nearest, 0.0)).mean(axis=1))
@@ -139,6 +145,7 @@ class NoveltyIndex:
         extra = {}
         if with_images:
             extra = {"images": self.images, "title": np.array(self.title), "calibrated_on": np.array(self.calibrated_on),
+                     "unit": np.array(self.unit),
                      "class_names": np.array(list(self.class_names or ()), dtype=str)}
         with open(partial, "wb") as out:
             np.savez_compressed(out, layer=np.array(self.layer), embeddings=self.embeddings, labels=self.labels,
@@ -153,7 +160,7 @@ class NoveltyIndex:
             if "images" in saved.files:
                 return cls(str(saved["layer"]), embeddings, saved["labels"], saved["images"], saved["calibration"],
                            str(saved["title"]), tuple(str(n) for n in saved["class_names"]) or None,
-                           str(saved["calibrated_on"]))
+                           str(saved["calibrated_on"]), bool(saved["unit"]))
             if mnist is None:
                 raise ValueError(f"{path} keeps no pictures")
             return cls(str(saved["layer"]), embeddings, saved["labels"], mnist.x_train[:len(embeddings)],
@@ -245,7 +252,8 @@ def build_data_index(model, images: np.ndarray, labels: np.ndarray, held_out: np
                      progress: Callable[[float], None] = lambda share: None) -> NoveltyIndex:
     """An index of a model's own training pictures (uint8 (N, H, W, C), the first `data_picture_count` of them),
     calibrated on the pictures its training held out (`held_out`, at most TEST_DIGITS of them); with none held out,
-    on the training pictures themselves, each leaving itself out."""
+    on the training pictures themselves, each leaving itself out. Distances are plain (not cosine): a photo model's
+    features for noise point the way a picture's do, only far longer."""
     layer = embedding_layer(model)
     images, labels = images[:data_picture_count(images.shape[1:])], labels[:len(images)]
     held_out = held_out[:TEST_DIGITS]
@@ -253,7 +261,7 @@ def build_data_index(model, images: np.ndarray, labels: np.ndarray, held_out: np
     train = embed(model, layer, images, input_scale, lambda done: progress(done / total))
     index = NoveltyIndex(layer, train, np.asarray(labels), images, np.zeros(1), title, class_names,
                          f"{len(held_out):,} held-out pictures" if len(held_out) else
-                         "the training pictures themselves (none were held out)")
+                         "the training pictures themselves (none were held out)", unit=False)
     if len(held_out):
         test = embed(model, layer, held_out, input_scale, lambda done: progress((len(images) + done) / total))
         index.calibration = np.sort(index.scores(test))
@@ -264,7 +272,7 @@ def build_data_index(model, images: np.ndarray, labels: np.ndarray, held_out: np
 
 def data_index_path(model, cache: Path | None = None) -> Path:
     """Where the index of a model's own training pictures is kept: a hash of its weights names the file."""
-    digest = hashlib.sha256(f"{FORMAT} data {embedding_layer(model)} {K}".encode())
+    digest = hashlib.sha256(f"{DATA_FORMAT} data {embedding_layer(model)} {K}".encode())
     for weights in model.get_weights():
         digest.update(np.ascontiguousarray(weights).tobytes())
     return (cache or cache_dir()) / f"novelty-data-{digest.hexdigest()[:24]}.npz"
