@@ -17,7 +17,11 @@ def run_train(args: argparse.Namespace) -> int:
     from model.data.stock import STOCK_SETS, check_reachable, is_cached
     from model.runtime import import_tensorflow
 
-    if args.dataset in STOCK_SETS and not args.folder and not is_cached(args.dataset):
+    if args.dataset in STOCK_SETS:
+        problem = _stock_options_problem(args)
+        if problem:
+            return fail(problem)
+    if args.dataset in STOCK_SETS and not is_cached(args.dataset):
         try:  # offline: one sentence within seconds, before TensorFlow's start-up and not after Keras' long wait
             check_reachable(STOCK_SETS[args.dataset])
         except DataError as exc:
@@ -35,8 +39,6 @@ def run_train(args: argparse.Namespace) -> int:
         return fail(f"--csv {args.csv}: cannot write a file there.")
     if args.data and Path(args.data).is_dir() and any(p.is_dir() for p in Path(args.data).iterdir()):
         args.folder, args.data = args.data, None  # subfolders, not IDX files: a folder of images, one per class
-    if args.folder and args.dataset != "mnist":
-        return fail(f"--dataset {args.dataset} and --folder are two sources of training pictures: choose one.")
     if args.folder:
         return _train_on_folder(args, out)
     if args.dataset != "mnist":
@@ -88,10 +90,6 @@ def _train_on_stock(args: argparse.Namespace, out: Path) -> int:
     from model.data.stock import STOCK_SETS, download, is_cached, load_stock
     from model.nets.catalogue import USUAL_SHAPES
 
-    for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.augment, "--augment"),
-                        (args.styles, "--styles"), (args.scans, "--scans")):
-        if given:
-            return fail(f"{flag} is for MNIST digits; it does not go with --dataset {args.dataset}.")
     stock = STOCK_SETS[args.dataset]
     args.arch = args.arch or ("colour_cnn" if stock.shape[2] == 3 else "cnn_small")
     side, _, channels = USUAL_SHAPES.get(args.arch, stock.shape)
@@ -109,6 +107,17 @@ def _train_on_stock(args: argparse.Namespace, out: Path) -> int:
     except ValueError as exc:
         return fail(f"--validation-split: {exc}")
     return _train_and_save(args, data, out)
+
+
+def _stock_options_problem(args: argparse.Namespace) -> str | None:
+    """What does not go with --dataset fashion_mnist|cifar10, in one sentence; None when all does."""
+    if args.folder:
+        return f"--dataset {args.dataset} and --folder are two sources of training pictures: choose one."
+    for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.augment, "--augment"),
+                        (args.styles, "--styles"), (args.scans, "--scans")):
+        if given:
+            return f"{flag} is for MNIST digits; it does not go with --dataset {args.dataset}."
+    return None
 
 
 def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:

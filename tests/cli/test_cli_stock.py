@@ -77,8 +77,8 @@ def test_cifar10_offline_with_an_empty_cache_says_so_in_one_line_within_seconds(
 
 @pytest.mark.parametrize("args, text", [
     (["--dataset", "fashion_mnist", "--augment"], "--augment is for MNIST digits"),
-    (["--dataset", "cifar10", "--folder", "x"], "choose one"),
+    (["--dataset", "cifar10", "--folder", "."], "choose one"),
 ])
-def test_stock_set_options_that_do_not_fit_get_one_line(tmp_path, args, text):
+def test_stock_set_options_that_do_not_fit_get_one_line_before_anything_else(tmp_path, args, text):
     result = run_with_keras_home(tmp_path, "train", *args, "--out", str(tmp_path / "x.keras"), timeout=60)
     assert result.returncode == 2 and text in result.stderr
