@@ -318,7 +318,7 @@ class NoveltyFinder(QObject):
     def _built(self, inspector, index) -> None:
         if inspector is self._inspector:
             self._job, self.index = None, index
-            self.panel.choose.setVisible(index.class_names is not None)  # another folder or set can replace it
+            self.panel.choose.hide()
             self.panel.set_title(index.title)
             self.panel.show_message(f"Draw {'a digit' if index.class_names is None else 'something'} to compare "
                                     f"it with the {index.title}.")
