@@ -48,8 +48,10 @@ class TrainSettings(QGroupBox):
         self.source = QComboBox(objectName="trainSource")
         self.source.addItems(["MNIST through Keras (downloads once)", "Local .npz or IDX folder",
                               "Image folder: your own pictures, one subfolder per class",
-                              "Fashion-MNIST through Keras: 28x28 grey clothing, 10 classes",
-                              "CIFAR-10 through Keras: 32x32 colour objects, 10 classes"])
+                              "Fashion-MNIST (Keras)", "CIFAR-10 (Keras)"])
+        for index, tip in ((FASHION_SOURCE, "28x28 grey pictures of 10 kinds of clothing (Zalando), from Keras' cache"),
+                           (CIFAR_SOURCE, "32x32 colour photos of 10 classes of objects, from Keras' cache")):
+            self.source.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         # Narrower than its longest choice when the column is (the list still shows each in full).
         self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source.setMinimumContentsLength(16)
@@ -190,6 +192,9 @@ class TrainSettings(QGroupBox):
         if stock and self.sender() is self.source:
             self._usual_shape()
         self.train_limit.setEnabled(not folder)  # a folder is used whole, as it is
+        limit_label = self.layout().labelForField(self.train_limit)
+        if limit_label is not None:
+            limit_label.setText("Training pictures" if stock else "Training digits")
         self.augment.setEnabled(not folder and not stock)  # digit augmentation (strokes thickened)
         self.data_path.setPlaceholderText("a folder with one subfolder of pictures per class" if folder
                                           else "mnist.npz or a folder of IDX files")

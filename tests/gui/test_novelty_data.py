@@ -96,3 +96,36 @@ def test_new_photos_of_shapes_score_typical_and_a_nearest_picture_opens_on_click
                                                      f"class {index.label_name(neighbour)}")
     assert shapes_window.draw.novelty.novelty.neighbours[0] == neighbour  # it is its own nearest training picture
     assert shapes_window.draw.novelty.novelty.distances[0] < 0.01 * np.median(index.calibration)  # 0 but rounding
+
+
+def test_an_opened_model_without_an_index_is_pointed_at_its_training_folder(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QToolButton
+
+    from model.nets.architectures import build
+    from model.nets.store import save_model_atomic
+
+    qtbot.waitUntil(lambda: window.is_ready, timeout=LOAD_TIMEOUT_MS)
+    path = save_model_atomic(build("colour_cnn", (32, 32, 3), 2), tmp_path / "elsewhere.keras",
+                             info={"class_names": ["circles", "squares"], "preprocessing": "photo"})
+    window.open_model(path)
+    qtbot.waitUntil(lambda: window.draw.inspector.name != "" and window.draw.inspector.spec.input_shape == (32, 32, 3)
+                    and "No index of this model's training pictures" in window.pipeline.novelty.verdict.text(),
+                    timeout=LOAD_TIMEOUT_MS)
+    panel = window.pipeline.novelty
+    choose = panel.findChild(QToolButton, "noveltyChooseData")
+    assert choose.isVisible() and panel.title.text() == "<b>How unlike the training data?</b>"
+    assert [action.text() for action in choose.menu().actions()] == ["A folder of pictures…", "Fashion-MNIST", "CIFAR-10"]
+
+    folder = make_sample_folder(tmp_path / "shapes", per_class=10, corrupt=False)
+    panel.dataChosen.emit("folder", str(folder))  # what the folder dialog gives
+    qtbot.waitUntil(lambda: window.draw.novelty.index is not None, timeout=LOAD_TIMEOUT_MS)
+    assert panel.title.text() == "<b>How unlike the training photos of shapes?</b>" and not choose.isVisible()
+    assert len(window.draw.novelty.index) == 18  # 20 pictures, 10% held out to calibrate
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    choose.menu().actions()[2].trigger()  # CIFAR-10, not in this Keras cache: said plainly, the old index dropped
+    qtbot.waitUntil(lambda: "Not indexed: CIFAR-10 is not in Keras' cache" in panel.verdict.text(), timeout=30_000)
+
+    window.open_model(path)  # opened again: the index kept for its weights is found
+    qtbot.waitUntil(lambda: window.draw.novelty.index is not None, timeout=LOAD_TIMEOUT_MS)
+    assert panel.title.text() == "<b>How unlike the training photos of shapes?</b>"
