@@ -142,7 +142,7 @@ class NoveltyPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel(objectName="noveltyTitle")
+        self.title = QLabel(objectName="noveltyTitle", wordWrap=True)
         self.set_title("training digits")
         self.choose = QToolButton(objectName="noveltyChooseData", text="Training pictures…")
         self.choose.setToolTip("Compare drawings with a folder of pictures (one subfolder per class) or a stock "
