@@ -1,20 +1,15 @@
 """The stock data sets of the classic tutorials, read from Keras' own cache (`keras.datasets`' layout under
 `$KERAS_HOME/datasets`, default `~/.keras/datasets`): Fashion-MNIST and CIFAR-10 (MNIST itself: `model.data.mnist`).
 
-Nothing touches the network unless `download` is called (the user asked). A download first checks within seconds
+Nothing touches the network unless `download` is called (the user asked); its modules are imported only then, so
+the window's start-up does not pay for them. A download first checks within seconds
 that the server can be reached, so an offline machine gets one clear sentence instead of Keras' long wait.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
-import socket
-import tarfile
-import threading
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -102,7 +97,7 @@ def datasets_dir() -> Path:
 def cached_files(stock: StockSet) -> list[Path] | None:
     """The set's files in Keras' cache (four gz files, or the six CIFAR-10 batches); None when any is missing."""
     root = datasets_dir()
-    if stock is FASHION_MNIST:
+    if stock.name == FASHION_MNIST.name:
         files = [root / "fashion-mnist" / name for name in stock.files]
         return files if all(f.is_file() for f in files) else None
     for folder in (root / CIFAR_TARGET / "cifar-10-batches-py", root / "cifar-10-batches-py"):
@@ -126,7 +121,7 @@ def load_stock(name: str, side: int | None = None, channels: int | None = None) 
         raise DataError(f"{stock.title} is not in Keras' cache ({datasets_dir()}) and must be downloaded "
                         f"once ({stock.megabytes} MB).")
     try:
-        (x_train, y_train), (x_test, y_test) = _read_fashion(files) if stock is FASHION_MNIST else _read_cifar(files)
+        (x_train, y_train), (x_test, y_test) = _read_fashion(files) if stock.name == FASHION_MNIST.name else _read_cifar(files)
     except Exception as exc:  # gz, IDX and pickle files fail in many ways
         raise DataError(f"{stock.title} in Keras' cache ({files[0].parent}) could not be read ({exc}); "
                         "delete it and download it again.") from None
@@ -185,12 +180,17 @@ def _read_cifar(files: list[Path]):
 
 def check_reachable(stock: StockSet, seconds: float = REACH_SECONDS) -> None:
     """DataError in one sentence unless the set's server answers within `seconds` (a lookup that hangs included)."""
-    host = urllib.parse.urlsplit(stock.origin).hostname
+    import socket
+    import threading
+    import urllib.parse
+
+    origin = urllib.parse.urlsplit(stock.origin)
+    host, port = origin.hostname, origin.port or (80 if origin.scheme == "http" else 443)
     outcome: list[BaseException | None] = []
 
     def connect() -> None:
         try:
-            socket.create_connection((host, 443), timeout=seconds).close()
+            socket.create_connection((host, port), timeout=seconds).close()
             outcome.append(None)
         except OSError as exc:
             outcome.append(exc)
@@ -207,10 +207,13 @@ def download(name: str, report: Callable[[int, int], None] = lambda done, total:
              check: Callable[[], None] = lambda: None) -> None:
     """Download the stock set `name` into Keras' cache, in Keras' own layout, calling `report(done, total)` in bytes
     and `check()` (which raises to cancel) between chunks. The user asked for it; DataError when it fails."""
+    import hashlib
+    import tarfile
+
     stock = STOCK_SETS[name]
     check_reachable(stock)
     root = datasets_dir()
-    if stock is FASHION_MNIST:
+    if stock.name == FASHION_MNIST.name:
         folder = root / "fashion-mnist"
         urls = [(stock.origin + f, folder / f) for f in stock.files]
     else:
@@ -224,7 +227,7 @@ def download(name: str, report: Callable[[int, int], None] = lambda done, total:
 
         _fetch(url, target, step, check, stock.title)
         done_before += target.stat().st_size
-    if stock is CIFAR10:
+    if stock.name == CIFAR10.name:
         archive = urls[0][1]
         if hashlib.sha256(archive.read_bytes()).hexdigest() != stock.sha256:
             archive.unlink(missing_ok=True)
@@ -235,6 +238,8 @@ def download(name: str, report: Callable[[int, int], None] = lambda done, total:
 
 
 def _fetch(url: str, target: Path, report: Callable[[int, int], None], check: Callable[[], None], title: str) -> None:
+    import urllib.request
+
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     try:

@@ -57,3 +57,52 @@ def test_tf_keras_2_layout_is_found_too_and_a_damaged_cache_is_one_sentence(kera
         load_stock("cifar10")
     with pytest.raises(DataError, match="is not in Keras' cache .* must be downloaded once"):
         load_stock("fashion_mnist")
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A local HTTP server over a folder (the tests never reach the internet)."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path / "served"
+    folder.mkdir()
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def test_a_download_lands_in_keras_layout_with_progress_and_a_cancel_leaves_no_partial_file(keras_home, server,
+                                                                                            monkeypatch, tmp_path):
+    import dataclasses
+
+    from model.data import stock
+
+    folder, url = server
+    for path in write_fashion_mnist(tmp_path / "upstream").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())  # what the server offers: Keras' four gz files
+    monkeypatch.setitem(stock.STOCK_SETS, "fashion_mnist", dataclasses.replace(stock.FASHION_MNIST, origin=url))
+
+    class Cancel(Exception):
+        pass
+
+    def cancel() -> None:
+        raise Cancel
+
+    with pytest.raises(Cancel):
+        stock.download("fashion_mnist", check=cancel)
+    assert not stock.is_cached("fashion_mnist")
+    assert not list((keras_home / "datasets").rglob("*.part"))
+
+    reports = []
+    stock.download("fashion_mnist", lambda done, total: reports.append((done, total)))
+    assert stock.is_cached("fashion_mnist")
+    done = [d for d, _ in reports]
+    assert done == sorted(done) and done[-1] == reports[-1][1] == sum(p.stat().st_size for p in folder.iterdir())
+    assert stock.load_stock("fashion_mnist").x_train.shape == (300, 28, 28, 1)
