@@ -110,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="add N digits scanned as old digit forms were (half of them training digits, half "
                             "style digits written with a form-filler's pen): 14-40 px, often black and white, some "
                             "stretched to fill their box")
+    train.add_argument("--unipen", metavar="NPZ", type=_existing_file,
+                       help="add real pen handwriting: the training writers of a unipen_digits.npz (UNIPEN; its "
+                            "held-out writers are never used), each digit drawn on the canvas as the window draws it")
+    train.add_argument("--unipen-copies", type=_int_in(1, 100), default=2, metavar="K",
+                       help="with --unipen: draw each digit K times, each with its own sampling, size, place and "
+                            "brush (default 2)")
+    train.add_argument("--usps", metavar="NPZ", type=_existing_file,
+                       help="add the training digits of a usps.npz (USPS zip-code scans)")
     train.add_argument("--init", metavar="MODEL", type=_existing_file,
                        help="start from this model's weights (fine-tuning) instead of a fresh --arch model")
 

@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.common.dropping import dropped_image_file
 from gui.common.pictures import qimage_of
+from model.data.pen_canvas import CANVAS_SIDE, DEFAULT_BRUSH
 
-IMAGE_SIDE = 280  # pixels of the image the model's preprocessing reads
+IMAGE_SIDE = CANVAS_SIDE  # pixels of the image the model's preprocessing reads (the training data draws on the same)
 INVITATION = "Draw a digit here\n(or drop an image file)"
 
 
@@ -35,7 +36,7 @@ class Canvas(QWidget):
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAcceptDrops(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # it fills every pixel: nothing behind repaints
-        self.brush_size = 20.0  # in image pixels
+        self.brush_size = DEFAULT_BRUSH  # in image pixels
         self._background: QImage | None = None
         self._strokes: list[tuple[QPainterPath, float]] = []  # what the undo stack's commands add and take
         self.undo_stack = QUndoStack(self)  # one command per stroke; a new image or Clear starts afresh
@@ -247,6 +248,6 @@ class _Painter(QPainter):
         self.end()
 
 
-def _pen(width: float) -> QPen:
+def _pen(width: float) -> QPen:  # model/data/pen_canvas.py paints as this pen does (tests/gui/test_pen_canvas.py)
     return QPen(Qt.GlobalColor.white, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                 Qt.PenJoinStyle.RoundJoin)

@@ -12,6 +12,7 @@ from gui.inspect.canvas import Canvas
 from gui.inspect.input_panel import InputPanel
 from gui.inspect.novelty_panel import NoveltyFinder
 from gui.inspect.pipeline import PipelineView
+from model.data.pen_canvas import BRUSH_SIZES
 
 LOADING = "Loading model… what you draw is classified as soon as it is ready."
 
@@ -32,7 +33,7 @@ class DrawInspectTab(QWidget):
         self.model_input: np.ndarray | None = None
         self.canvas = Canvas()
         self.brush = QSlider(Qt.Orientation.Horizontal)
-        self.brush.setRange(6, 40)
+        self.brush.setRange(*BRUSH_SIZES)
         self.brush.setValue(int(self.canvas.brush_size))
         self.brush.setToolTip("Brush size")
         self.brush.valueChanged.connect(lambda value: setattr(self.canvas, "brush_size", float(value)))

@@ -46,6 +46,9 @@ def run_train(args: argparse.Namespace) -> int:
     if args.size or args.channels:
         return fail("--size, --grey and --colour go with --folder or a stock set (MNIST digits are 28x28 grey).")
     args.arch = args.arch or SHIPPED_ARCHITECTURE
+    problem = _check_real_writers(args)
+    if problem:
+        return fail(problem)
     try:
         data = load_mnist(args.data)
     except DataError as exc:
@@ -65,7 +68,8 @@ def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
     from model.data.image_folder import DEFAULT_SIDE, FolderError, load_image_folder
 
     for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.limit, "--limit"),
-                        (args.augment, "--augment"), (args.styles, "--styles"), (args.scans, "--scans")):
+                        (args.augment, "--augment"), (args.styles, "--styles"), (args.scans, "--scans"),
+                        (args.unipen, "--unipen"), (args.usps, "--usps")):
         if given:
             return fail(f"{flag} is for MNIST digits; it does not go with --folder.")
     args.arch = args.arch or "colour_cnn"
@@ -114,9 +118,25 @@ def _stock_options_problem(args: argparse.Namespace) -> str | None:
     if args.folder:
         return f"--dataset {args.dataset} and --folder are two sources of training pictures: choose one."
     for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.augment, "--augment"),
-                        (args.styles, "--styles"), (args.scans, "--scans")):
+                        (args.styles, "--styles"), (args.scans, "--scans"), (args.unipen, "--unipen"),
+                        (args.usps, "--usps")):
         if given:
             return f"{flag} is for MNIST digits; it does not go with --dataset {args.dataset}."
+    return None
+
+
+def _check_real_writers(args: argparse.Namespace) -> str | None:
+    """Why --unipen or --usps cannot be used (read now, before any training), or None."""
+    from model.data.mnist import DataError
+    from model.data.unipen import load_unipen
+    from model.data.usps import load_usps
+
+    for path, flag, load in ((args.unipen, "--unipen", load_unipen), (args.usps, "--usps", load_usps)):
+        if path:
+            try:
+                load(path)
+            except DataError as exc:
+                return f"{flag}: {exc}"
     return None
 
 
@@ -128,7 +148,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          validation_split=args.validation_split, augment=args.augment,
                          cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles), scans=max(0, args.scans),
-                         csv_log=args.csv)
+                         unipen=args.unipen, unipen_copies=args.unipen_copies, usps=args.usps, csv_log=args.csv)
     names = getattr(data, "class_names", None)  # a folder's classes; None for MNIST's digits
     if args.init:
         try:
@@ -144,6 +164,8 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
           f"{what}, {config.validation_split:.0%} held out for validation"
           f"{f', plus {config.styles:,} handwriting-style digits' if config.styles else ''}"
           f"{f', plus {config.scans:,} scanned small' if config.scans else ''}"
+          f"{f', plus UNIPEN training writers drawn {config.unipen_copies}x on the canvas' if config.unipen else ''}"
+          f"{', plus USPS training digits' if config.usps else ''}"
           f"{', augmented' if config.augment else ''}.", flush=True)
     started = time.perf_counter()
     table = _EpochTable(config.epochs, config.batch_size, "images/s" if names else "digits/s")

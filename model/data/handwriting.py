@@ -235,7 +235,7 @@ def _resample(path: np.ndarray, step: float = 0.02) -> np.ndarray:
     return _along(path, dist, np.linspace(0.0, dist[-1], max(2, int(dist[-1] / step) + 1)))
 
 
-def _pen_samples(path: np.ndarray, step: float) -> np.ndarray:
+def pen_samples(path: np.ndarray, step: float) -> np.ndarray:
     """The pen's positions every `step` along the path and wherever it turns sharply, joined by straight lines: what a
     tablet sampling in time records (the pen slows down to turn, so corners are kept however sparse the samples)."""
     heading = np.arctan2(*np.diff(path, axis=0).T[::-1])
@@ -246,7 +246,7 @@ def _pen_samples(path: np.ndarray, step: float) -> np.ndarray:
     return _along(path, dist, at)
 
 
-def _evenly(strokes: Strokes, count: int) -> np.ndarray:
+def evenly(strokes: Strokes, count: int) -> np.ndarray:
     """The strokes joined in writing order (pen lifts become straight lines) and `count` points evenly spaced along
     the whole path, joined by straight lines: what a tablet set that keeps a few points a digit records."""
     path = np.vstack(strokes)
@@ -289,9 +289,9 @@ def _strokes(label: int, style: str, r: np.random.Generator) -> Strokes:
                 strokes[i] = s = _end_hook(s, r, at_start)
     if r.random() < 0.3:  # a tablet sampling the pen every 100 ms or so: straight segments between sparse points
         step = r.uniform(0.06, 0.25)
-        strokes = [_pen_samples(s, step) for s in strokes]
+        strokes = [pen_samples(s, step) for s in strokes]
     elif r.random() < 0.2:  # a tablet set that keeps 7-12 points a digit and no pen lifts (like UCI's pendigits)
-        strokes = [_evenly(strokes, int(r.integers(7, 13)))]
+        strokes = [evenly(strokes, int(r.integers(7, 13)))]
     warp = _slant(template, label, style, r)
     return [s @ warp.T for s in strokes]
 

@@ -32,6 +32,9 @@ class TrainConfig:
     seed: int = 0
     styles: int = 0  # handwriting-style digits (model/data/handwriting.py) mixed into the training digits
     scans: int = 0  # digits added scanned small, black and white: half training digits, half written style digits
+    unipen: str | None = None  # a unipen_digits.npz: its training writers' trajectories drawn on the canvas are added
+    unipen_copies: int = 2  # how many times each of those trajectories is drawn (its own sampling, size, place, pen)
+    usps: str | None = None  # a usps.npz: its training digits are added, as pages through the preprocessing
     csv_log: str | None = None  # a CSV file Keras' CSVLogger writes a row to after every epoch
 
 
@@ -214,6 +217,9 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
         x_train, y_train = with_style_digits(x_train, y_train, config.styles, config.seed)
     if config.scans:
         x_train, y_train = with_scanned_digits(x_train, y_train, config.scans, config.seed)
+    if config.unipen or config.usps:
+        x_train, y_train = with_real_writers(x_train, y_train, config.unipen, config.unipen_copies, config.usps,
+                                             config.seed)
     batches = math.ceil(len(x_train) / config.batch_size)
     learning_rate = config.learning_rate
     if config.cosine_decay:
@@ -250,6 +256,27 @@ def with_scanned_digits(images: np.ndarray, labels: np.ndarray, count: int, seed
     written, written_labels = scanned_style_digits(count - count // 2, seed=seed, workers=workers)
     return (np.concatenate([images, scanned, written]),
             np.concatenate([labels, scanned_labels, written_labels.astype(labels.dtype)]))
+
+
+def with_real_writers(images: np.ndarray, labels: np.ndarray, unipen: str | None, copies: int, usps: str | None,
+                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training digits plus UNIPEN's training writers (never its held-out ones, model/data/unipen.py), each
+    trajectory drawn `copies` times as the canvas draws, and USPS's training digits as pages, made on every core."""
+    from model.data.pen_canvas import pen_digit_inputs
+    from model.data.unipen import load_unipen
+    from model.data.usps import load_usps, usps_inputs
+
+    workers = os.cpu_count() or 1
+    parts, part_labels = [images], [labels]
+    if unipen and copies > 0:
+        writers, _ = load_unipen(unipen).split()
+        parts.append(pen_digit_inputs([writers.strokes(i) for i in range(len(writers))], copies, seed, workers))
+        part_labels.append(np.tile(writers.labels, copies).astype(labels.dtype))
+    if usps:
+        (x_usps, y_usps), _ = load_usps(usps)
+        parts.append(usps_inputs(x_usps, seed, workers))
+        part_labels.append(y_usps.astype(labels.dtype))
+    return np.concatenate(parts), np.concatenate(part_labels)
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, batch_size: int = 500,

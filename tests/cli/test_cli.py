@@ -261,3 +261,37 @@ def test_train_mixes_in_style_and_scanned_digits_and_starts_from_a_given_model(t
     assert _test_accuracy(result) > 70 and abs(_test_accuracy(again) - _test_accuracy(result)) < 1.0  # same weights
     missing = run_cli("train", "--init", str(tmp_path / "none.keras"), "--epochs", "1", "--out", str(tmp_path / "y.keras"))
     assert missing.returncode == 2 and "--init" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_train_adds_real_writers_training_writers_only_and_usps_and_refuses_unusable_files(tmp_path):
+    t = np.linspace(0, 1, 30)
+    zero = [np.stack([50 + 30 * np.sin(2 * np.pi * t), 50 - 45 * np.cos(2 * np.pi * t)], axis=1)]
+    one = [np.array([[50.0, 5.0], [52.0, 95.0]])]
+    digits = [zero if i % 2 == 0 else one for i in range(30)]
+    writers = ["ann", "bob"] * 10 + ["cy"] * 10
+    sites = ["xyz"] * 20 + ["aga"] * 10  # aga is held out whole: 20 training writers' digits
+    unipen = tmp_path / "unipen.npz"  # unipen_digits.npz's layout, one stroke a digit
+    np.savez(unipen, points=np.concatenate([d[0] for d in digits]).astype(np.int32),
+             stroke_ends=np.cumsum([len(d[0]) for d in digits]), digit_ends=np.arange(1, 31),
+             labels=np.array([0, 1] * 15, np.uint8), writers=np.array([["ann", "bob", "cy"].index(w) for w in writers]),
+             writer_names=np.array(["ann", "bob", "cy"]), sites=np.array(sites))
+    usps = tmp_path / "usps.npz"
+    rng = np.random.default_rng(0)
+    np.savez(usps, x_train=rng.integers(0, 256, (200, 16, 16), dtype=np.uint8), y_train=rng.integers(0, 10, 200, dtype=np.uint8),
+             x_test=np.zeros((5, 16, 16), np.uint8), y_test=np.zeros(5, np.uint8))
+    out = tmp_path / "m.keras"
+    result = run_cli("train", "--arch", "mlp", "--epochs", "1", "--limit", "2000", "--unipen", str(unipen),
+                     "--unipen-copies", "2", "--usps", str(usps), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "plus UNIPEN training writers drawn 2x on the canvas, plus USPS training digits" in result.stdout
+    assert "16/16" in result.stderr  # 1,800 + 2 x 20 + 200 digits in batches of 128
+    for flag in ("--unipen", "--usps"):
+        missing = run_cli("train", "--arch", "mlp", "--epochs", "1", flag, str(tmp_path / "none.npz"),
+                          "--out", str(tmp_path / "n.keras"))
+        assert missing.returncode == 2 and flag in missing.stderr and "not found" in missing.stderr
+        assert "Training" not in missing.stdout and "Traceback" not in missing.stderr
+    other = tmp_path / "other.npz"
+    np.savez(other, x=np.zeros(3))
+    wrong = run_cli("train", "--arch", "mlp", "--epochs", "1", "--unipen", str(other), "--out", str(tmp_path / "n.keras"))
+    assert wrong.returncode == 2 and "--unipen" in wrong.stderr and "not a UNIPEN digits file" in wrong.stderr
+    assert "Training" not in wrong.stdout and "Traceback" not in wrong.stderr

@@ -130,10 +130,10 @@ def test_some_digits_are_sampled_sparsely_as_a_tablet_records_the_pen():
 
 
 def test_sparse_pen_samples_keep_a_sharp_corner():
-    from model.data.handwriting import _pen_samples, _resample
+    from model.data.handwriting import pen_samples, _resample
 
     corner = _resample(np.array([[0.0, 0.0], [0.5, 0.0], [0.5, 1.0]]))  # a 7's bar and stem, 0.02 apart
-    sampled = _pen_samples(corner, 0.35)
+    sampled = pen_samples(corner, 0.35)
     assert len(sampled) < 8  # sparse
     assert np.min(np.linalg.norm(sampled - [0.5, 0.0], axis=1)) < 1e-9  # the corner itself is a sample
 

@@ -1,0 +1,148 @@
+"""Accuracy on real writers no model trained on, per recording site and per digit, beside MNIST test, USPS test and
+the style check; prints JSON.
+
+The writers are UNIPEN's held-out ones (model/data/unipen.py: two whole sites, aga and app, whose writers and
+tablets no model trained on, and one writer in five of every other site with ten writers or more; `train --unipen`
+never uses them).  Each of their digits is drawn once on the canvas as the window draws it (model/data/pen_canvas.py:
+the points as written, at a random size, place and brush of the slider's range) and goes through the window's
+preprocessing.  Every figure comes with its 95% Wilson interval.  `--sheets DIR` writes a PNG of the misreads of
+each of the top confusions (the model's inputs, with writer and site) for every model.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_real_writers.py [--model OLD --model NEW]
+        [--unipen ../shared/data/unipen_digits.npz] [--usps ../shared/data/usps.npz] [--per-style 150] [--sheets DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench_drawn_digits import _accuracy, _breakdown, _compact_json, _top_confusions  # noqa: E402
+from bench_styles import style_inputs, unsure_score  # noqa: E402
+from model.data.mnist import DataError, load_mnist  # noqa: E402
+from model.data.pen_canvas import pen_digit_inputs  # noqa: E402
+from model.data.unipen import PenDigits, load_unipen  # noqa: E402
+from model.data.usps import load_usps, usps_inputs  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+SEED = 2929
+
+
+def held_out_inputs(path: str, seed: int, workers: int) -> tuple[PenDigits, np.ndarray]:
+    """The held-out writers' digits and their model inputs (N, 28, 28, 1) in 0..1."""
+    _, held = load_unipen(path).split()
+    drawn = pen_digit_inputs([held.strokes(i) for i in range(len(held))], 1, seed, workers, augment=False)
+    return held, drawn[..., None].astype(np.float32) / 255.0
+
+
+def save_sheets(folder: Path, tag: str, held: PenDigits, inputs: np.ndarray, predicted: np.ndarray,
+                confusions: dict[str, int], limit: int = 60) -> list[str]:
+    """One PNG per confusion: its misread digits as the model saw them, four times enlarged, captioned."""
+    from PIL import Image, ImageDraw
+
+    written = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for pair in confusions:
+        truth, guess = (int(x) for x in pair.split("->"))
+        wrong = np.flatnonzero((held.labels == truth) & (predicted == guess))[:limit]
+        cols, tile = 10, 112
+        sheet = Image.new("L", (cols * tile, max(1, -(-len(wrong) // cols)) * (tile + 14)), 40)
+        draw = ImageDraw.Draw(sheet)
+        for k, i in enumerate(wrong):
+            x, y = (k % cols) * tile, (k // cols) * (tile + 14)
+            sheet.paste(Image.fromarray(np.round(inputs[i, ..., 0] * 255).astype(np.uint8)).resize(
+                (tile - 4, tile - 4), Image.Resampling.NEAREST), (x + 2, y + 2))
+            draw.text((x + 2, y + tile - 2), held.writers[i][:18], fill=220)
+        path = folder / f"{tag}_{truth}_read_as_{guess}.png"
+        sheet.save(path)
+        written.append(str(path))
+    return written
+
+
+def report(model_path: str, held: PenDigits, inputs: np.ndarray, mnist, usps_test, styles, sheets: Path | None
+           ) -> dict:
+    from model.nets.store import load_model
+    from model.spec import spec_for
+
+    model = load_model(model_path)
+    values = spec_for(model).to_model_values
+
+    def probabilities(x: np.ndarray) -> np.ndarray:
+        return model.predict(values(x), batch_size=512, verbose=0)
+
+    held_p = probabilities(inputs)
+    predicted = held_p.argmax(axis=1)
+    correct = predicted == held.labels
+    sites = _breakdown(correct, held.sites, str)
+    confusions = _top_confusions(held.labels, predicted, top=10)
+    result = {
+        "model": model_path,
+        "held_out_writers": {"accuracy": _accuracy(correct), "writers": len(set(held.writers.tolist())),
+                             "lowest_site": min(sites, key=lambda s: sites[s]["accuracy"]),
+                             "sites_under_98_5": sorted(s for s in sites if sites[s]["accuracy"] < 0.985),
+                             "by_site": sites, "by_digit": _breakdown(correct, held.labels, int),
+                             "confusions": confusions, "unsure": unsure_score(held_p, held.labels)},
+    }
+    if sheets is not None:
+        result["held_out_writers"]["sheets"] = save_sheets(sheets, Path(model_path).stem, held, inputs, predicted,
+                                                           confusions)
+    mnist_p = probabilities(mnist.x_test[..., None].astype(np.float32) / 255.0)
+    result["mnist_test"] = _accuracy(mnist_p.argmax(axis=1) == mnist.y_test)
+    if usps_test is not None:
+        usps_p = probabilities(usps_test[0])
+        result["usps_test"] = _accuracy(usps_p.argmax(axis=1) == usps_test[1])
+    if styles is not None:
+        x, labels, names = styles
+        style_correct = probabilities(x).argmax(axis=1) == labels
+        by_style = _breakdown(style_correct, names, str)
+        worst = min(by_style, key=lambda name: by_style[name]["accuracy"])
+        result["style_check"] = {"accuracy": _accuracy(style_correct), "worst_style": {"style": worst, **by_style[worst]},
+                                 "styles_under_98": sorted(n for n in by_style if by_style[n]["accuracy"] < 0.98)}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", help="Keras model file, repeatable (default: the shipped model)")
+    parser.add_argument("--unipen", default=str(DATA / "unipen_digits.npz"), help="unipen_digits.npz")
+    parser.add_argument("--usps", default=str(DATA / "usps.npz"), help="usps.npz ('' to leave USPS out)")
+    parser.add_argument("--per-style", type=int, default=150, help="style check digits per template (0: none)")
+    parser.add_argument("--style-seed", type=int, default=5151)
+    parser.add_argument("--seed", type=int, default=SEED, help="seed of the held-out digits' sizes, places, brushes")
+    parser.add_argument("--sheets", type=Path, default=None, help="write PNG sheets of the top confusions here")
+    parser.add_argument("--data", default=None, help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST)")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    try:
+        mnist = load_mnist(args.data)
+        held, inputs = held_out_inputs(args.unipen, args.seed, args.workers)
+        usps_test = None
+        if args.usps:
+            _, (x_test, y_test) = load_usps(args.usps)
+            usps_test = (usps_inputs(x_test, args.seed, args.workers)[..., None].astype(np.float32) / 255.0, y_test)
+    except DataError as exc:
+        raise SystemExit(str(exc)) from None
+    styles = style_inputs(args.per_style, args.style_seed, args.workers)[:3] if args.per_style else None
+    from model.nets.store import SHIPPED_MODEL
+
+    models = args.model or [str(SHIPPED_MODEL)]
+    result = {"held_out_digits": len(held), "seed": args.seed,
+              "models": [report(path, held, inputs, mnist, usps_test, styles, args.sheets) for path in models]}
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    print(_compact_json(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
