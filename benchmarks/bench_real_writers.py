@@ -5,17 +5,22 @@ The writers are UNIPEN's held-out ones (model/data/unipen.py: two whole sites, a
 tablets no model trained on, and one writer in five of every other site with ten writers or more; `train --unipen`
 never uses them).  Each of their digits is drawn once on the canvas as the window draws it (model/data/pen_canvas.py:
 the points as written, at a random size, place and brush of the slider's range) and goes through the window's
-preprocessing.  Every figure comes with its 95% Wilson interval.  `--sheets DIR` writes a PNG of the misreads of
+preprocessing; with `--joined`, each is also drawn as one stroke through 8 points evenly spaced along its path, the pen
+lifts joined (as UCI's pendigits keeps a digit, and as the issue's hidden canvas set replays its trajectories).
+Every figure comes with its 95% Wilson interval.  `--sheets DIR` writes a PNG of the misreads of
 each of the top confusions (the model's inputs, with writer and site) for every model.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_real_writers.py [--model OLD --model NEW]
-        [--unipen ../shared/data/unipen_digits.npz] [--usps ../shared/data/usps.npz] [--per-style 150] [--sheets DIR]
+        [--unipen ../shared/data/unipen_digits.npz] [--usps ../shared/data/usps.npz] [--per-style 150] [--joined]
+        [--sheets DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -26,10 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench_drawn_digits import _accuracy, _breakdown, _compact_json, _top_confusions  # noqa: E402
+from bench_drawn_digits import _accuracy, _breakdown, _top_confusions  # noqa: E402
 from bench_styles import style_inputs, unsure_score  # noqa: E402
+from model.data.digit_pages import made_in_chunks, preprocessed  # noqa: E402
+from model.data.handwriting import evenly  # noqa: E402
 from model.data.mnist import DataError, load_mnist  # noqa: E402
-from model.data.pen_canvas import pen_digit_inputs  # noqa: E402
+from model.data.pen_canvas import canvas_page, pen_digit_inputs  # noqa: E402
 from model.data.unipen import PenDigits, load_unipen  # noqa: E402
 from model.data.usps import load_usps, usps_inputs  # noqa: E402
 
@@ -37,11 +44,43 @@ DATA = ROOT.parent / "shared" / "data"
 SEED = 2929
 
 
+def compact_json(result: dict) -> str:
+    """Indented JSON with each {"n", "accuracy", "interval_95"} leaf on one line."""
+    return re.sub(r'\{\s+"n": (\d+),\s+"accuracy": ([^,\s]+),\s+"interval_95": \[\s+([^,\s]+),\s+([^\s\]]+)\s+\]\s+\}',
+                  r'{"n": \1, "accuracy": \2, "interval_95": [\3, \4]}', json.dumps(result, indent=2))
+
+
 def held_out_inputs(path: str, seed: int, workers: int) -> tuple[PenDigits, np.ndarray]:
     """The held-out writers' digits and their model inputs (N, 28, 28, 1) in 0..1."""
     _, held = load_unipen(path).split()
     drawn = pen_digit_inputs([held.strokes(i) for i in range(len(held))], 1, seed, workers, augment=False)
     return held, drawn[..., None].astype(np.float32) / 255.0
+
+
+def _joined_chunk(job: tuple[list, int, int]) -> np.ndarray:
+    digits, start, seed = job
+    return preprocessed((canvas_page([evenly(strokes, 8)], np.random.default_rng([seed, start + i, 41]), augment=False)
+                         for i, strokes in enumerate(digits)), len(digits))
+
+
+def joined_inputs(held: PenDigits, seed: int, workers: int) -> np.ndarray:
+    """The held-out digits as one stroke through 8 points evenly along the path (pen lifts joined), on the canvas."""
+    digits = [held.strokes(i) for i in range(len(held))]
+    jobs = [(digits[start:start + 500], start, seed) for start in range(0, len(digits), 500)]
+    return made_in_chunks(_joined_chunk, jobs, workers)[..., None].astype(np.float32) / 255.0
+
+
+def held_out_report(held: PenDigits, probabilities: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Accuracy overall, per site and per digit, the top confusions and the unsure verdict's split; the predictions."""
+    predicted = probabilities.argmax(axis=1)
+    correct = predicted == held.labels
+    sites = _breakdown(correct, held.sites, str)
+    return {"accuracy": _accuracy(correct), "writers": len(set(held.writers.tolist())),
+            "lowest_site": min(sites, key=lambda s: sites[s]["accuracy"]),
+            "sites_under_98_5": sorted(s for s in sites if sites[s]["accuracy"] < 0.985),
+            "by_site": sites, "by_digit": _breakdown(correct, held.labels, int),
+            "confusions": _top_confusions(held.labels, predicted, top=10),
+            "unsure": unsure_score(probabilities, held.labels)}, predicted
 
 
 def save_sheets(folder: Path, tag: str, held: PenDigits, inputs: np.ndarray, predicted: np.ndarray,
@@ -68,8 +107,8 @@ def save_sheets(folder: Path, tag: str, held: PenDigits, inputs: np.ndarray, pre
     return written
 
 
-def report(model_path: str, held: PenDigits, inputs: np.ndarray, mnist, usps_test, styles, sheets: Path | None
-           ) -> dict:
+def report(model_path: str, held: PenDigits, inputs: np.ndarray, mnist, usps_test, styles, sheets: Path | None,
+           joined: np.ndarray | None = None) -> dict:
     from model.nets.store import load_model
     from model.spec import spec_for
 
@@ -79,22 +118,14 @@ def report(model_path: str, held: PenDigits, inputs: np.ndarray, mnist, usps_tes
     def probabilities(x: np.ndarray) -> np.ndarray:
         return model.predict(values(x), batch_size=512, verbose=0)
 
-    held_p = probabilities(inputs)
-    predicted = held_p.argmax(axis=1)
-    correct = predicted == held.labels
-    sites = _breakdown(correct, held.sites, str)
-    confusions = _top_confusions(held.labels, predicted, top=10)
-    result = {
-        "model": model_path,
-        "held_out_writers": {"accuracy": _accuracy(correct), "writers": len(set(held.writers.tolist())),
-                             "lowest_site": min(sites, key=lambda s: sites[s]["accuracy"]),
-                             "sites_under_98_5": sorted(s for s in sites if sites[s]["accuracy"] < 0.985),
-                             "by_site": sites, "by_digit": _breakdown(correct, held.labels, int),
-                             "confusions": confusions, "unsure": unsure_score(held_p, held.labels)},
-    }
-    if sheets is not None:
-        result["held_out_writers"]["sheets"] = save_sheets(sheets, Path(model_path).stem, held, inputs, predicted,
-                                                           confusions)
+    result = {"model": model_path}
+    for name, drawn in (("held_out_writers", inputs), ("held_out_joined", joined)):
+        if drawn is None:
+            continue
+        result[name], predicted = held_out_report(held, probabilities(drawn))
+        if sheets is not None:
+            result[name]["sheets"] = save_sheets(sheets, f"{Path(model_path).stem}_{name}", held, drawn, predicted,
+                                                 result[name]["confusions"])
     mnist_p = probabilities(mnist.x_test[..., None].astype(np.float32) / 255.0)
     result["mnist_test"] = _accuracy(mnist_p.argmax(axis=1) == mnist.y_test)
     if usps_test is not None:
@@ -118,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-style", type=int, default=150, help="style check digits per template (0: none)")
     parser.add_argument("--style-seed", type=int, default=5151)
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the held-out digits' sizes, places, brushes")
+    parser.add_argument("--joined", action="store_true", help="also draw them through 8 points, pen lifts joined")
     parser.add_argument("--sheets", type=Path, default=None, help="write PNG sheets of the top confusions here")
     parser.add_argument("--data", default=None, help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
@@ -127,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         mnist = load_mnist(args.data)
         held, inputs = held_out_inputs(args.unipen, args.seed, args.workers)
+        joined = joined_inputs(held, args.seed, args.workers) if args.joined else None
         usps_test = None
         if args.usps:
             _, (x_test, y_test) = load_usps(args.usps)
@@ -138,9 +171,10 @@ def main(argv: list[str] | None = None) -> int:
 
     models = args.model or [str(SHIPPED_MODEL)]
     result = {"held_out_digits": len(held), "seed": args.seed,
-              "models": [report(path, held, inputs, mnist, usps_test, styles, args.sheets) for path in models]}
+              "models": [report(path, held, inputs, mnist, usps_test, styles, args.sheets, joined)
+                         for path in models]}
     result["seconds"] = round(time.perf_counter() - start, 1)
-    print(_compact_json(result))
+    print(compact_json(result))
     return 0
 
 

@@ -2,12 +2,15 @@
 
 The data: MNIST's validation digits (the last 10% of its training set, held out by `train`)
 and stroke digits of the evaluation generator (benchmarks/drawn_digits.py) with a seed of their
-own, every other one with curls at its stroke ends.  For every pair (top probability under
+own, every other one with curls at its stroke ends; with `--unipen FILE`, also every digit of UNIPEN's held-out
+writers (model/data/unipen.py: writers no model trains on), drawn once on the canvas as the window draws it.  For
+every pair (top probability under
 T, or top two closer than M) on a grid, it counts the wrong answers flagged (recall) and the
 right answers flagged; the pick flags the most wrong answers while flagging at most
 `--max-right` of the right ones (ties: the smaller thresholds).
 
     PYTHONPATH=. .venv/bin/python benchmarks/pick_unsure_thresholds.py [--model PATH] [--n 3000]
+        [--unipen ../shared/data/unipen_digits.npz]
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=9090)
     parser.add_argument("--max-right", type=float, default=0.01, help="share of right answers it may flag")
     parser.add_argument("--data", default=None, help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST)")
+    parser.add_argument("--unipen", default=None, help="add the held-out writers of this unipen_digits.npz")
+    parser.add_argument("--unipen-seed", type=int, default=4242, help="seed of their sizes, places and brushes")
     args = parser.parse_args(argv)
     try:
         (_, _), (x_val, y_val) = load_mnist(args.data).split(0.1)
@@ -80,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
 
     model = load_model(args.model or SHIPPED_MODEL)
     values = spec_for(model).to_model_values  # 0..1 pixels to the range the model takes
+    if args.unipen:
+        from model.data.pen_canvas import pen_digit_inputs
+        from model.data.unipen import load_unipen
+
+        _, held = load_unipen(args.unipen).split()
+        drawn = pen_digit_inputs([held.strokes(i) for i in range(len(held))], 1, args.unipen_seed,
+                                 min(2, os.cpu_count() or 1), augment=False)
+        parts.append((drawn[..., None].astype(np.float32) / 255.0, held.labels.astype(np.int64)))
     inputs = np.concatenate([x_val[..., None].astype(np.float32) / 255.0] + [p[0] for p in parts])
     labels = np.concatenate([y_val.astype(np.int64)] + [p[1] for p in parts])
     probabilities = model.predict(values(inputs), batch_size=512, verbose=0)

@@ -44,7 +44,7 @@ def draw_on_canvas(strokes: Strokes, brush: float, side: int = CANVAS_SIDE) -> n
 
 def tablet_sampled(strokes: Strokes, r: np.random.Generator) -> Strokes:
     """The trajectory as some tablet or mouse would have recorded it: as it is, every k-th point (a slower tablet,
-    or mouse moves coalesced), points every 6-25% of its height and at its corners, or 8-12 points evenly along the
+    or mouse moves coalesced), points every 6-25% of its longer side and at its corners, or 8-12 points evenly along the
     whole path with the pen lifts joined (as UCI's pendigits keeps a digit)."""
     from model.data.handwriting import evenly, pen_samples  # here: the window reads this module's sizes at start-up
 
@@ -54,9 +54,11 @@ def tablet_sampled(strokes: Strokes, r: np.random.Generator) -> Strokes:
     if kind < 0.7:
         k = int(r.integers(2, 6))
         return [np.vstack([s[::k], s[-1:]]) if len(s) > 1 else s for s in strokes]
-    height = max(float(np.ptp(np.vstack(strokes)[:, 1])), 1e-6)
+    size = float(np.ptp(np.vstack(strokes), axis=0).max())
+    if size <= 0:
+        return strokes  # a dot
     if kind < 0.85:
-        step = height * r.uniform(0.06, 0.25)
+        step = size * r.uniform(0.06, 0.25)
         return [pen_samples(s, step) if len(s) > 2 else s for s in (_distinct(s) for s in strokes)]
     return [evenly([_distinct(s) for s in strokes], int(r.integers(8, 13)))]
 

@@ -144,3 +144,13 @@ def test_tablet_sampling_keeps_each_strokes_ends_and_the_checks_drawing_is_fixed
     assert fed.shape == (4, 28, 28) and np.array_equal(fed, pen_digit_inputs(digits, copies=2, seed=4))
     assert not np.array_equal(fed[0], fed[2])  # each copy its own sampling, size, place and brush
     assert np.array_equal(pen_digit_inputs(digits, 1, 4, augment=False), pen_digit_inputs(digits, 1, 4, augment=False))
+
+
+def test_a_dot_and_a_flat_stroke_are_drawn_whatever_the_sampling():
+    from model.data.pen_canvas import canvas_page
+
+    dot = [np.array([[7.0, 7.0], [7.0, 7.0]])]
+    flat = [np.array([[0.0, 3.0], [500.0, 3.0]])]  # no height at all (a tablet's units: hundreds)
+    for seed in range(30):
+        for strokes in (dot, flat):
+            assert canvas_page(strokes, np.random.default_rng(seed)).max() == 255
