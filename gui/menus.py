@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from gui.common.dropping import IMAGE_FILTER, MODEL_FILTER
 from gui.common.plotting import pg
+from model.data.credits import SHIPPED_MODEL_DATA
 
 
 def build_menus(window) -> None:
@@ -65,6 +66,8 @@ def _about(window) -> None:
     QMessageBox.about(window, "About Digit Lens", (
         "<h3>Digit Lens</h3><p>Draw a digit and watch a convolutional network see it, layer by layer.</p>"
         f"<p><b>Model:</b> {model}</p>"
+        "<p><b>The shipped model learned from</b> "
+        + "; ".join(f'<a href="{url}">{name}</a> ({who})' for name, who, url in SHIPPED_MODEL_DATA) + ".</p>"
         f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PySide6.__version__} · "
         f"pyqtgraph {pg.__version__} · NumPy {np.__version__}"
         + (f" · TensorFlow {tensorflow.__version__}" if tensorflow else "")

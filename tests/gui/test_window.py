@@ -347,3 +347,23 @@ def test_a_drawing_between_two_digits_reads_or_maybe(ready, qtbot):
     ready.canvas.clear()
     draw(ready, qtbot, ONE)
     assert prediction(ready) == "1" and "confident" in output.confidence.text()
+
+
+def test_about_box_credits_the_data_the_shipped_model_learned_from(ready, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    about = next(a for a in ready.menuBar().actions() if a.text() == "&Help").menu().actions()[0]
+    shown = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        shown.append(box.text() if isinstance(box, QMessageBox) else None)
+        box.close()
+
+    QTimer.singleShot(200, read_and_close)
+    about.trigger()  # modal: returns once the box is closed
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    text = shown[0]
+    assert "MNIST" in text and "UNIPEN" in text and "International Unipen Foundation" in text
+    assert "CC BY 4.0" in text and "10.5281/zenodo.1195803" in text and "USPS" in text
