@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 MIN_CONFIDENCE = 0.30
-MIN_MARGIN = 0.90
+MIN_MARGIN = 0.80
 
 
 def unsure_rule() -> str:
