@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +61,9 @@ def classify_and_report_tensorflow(*args: str) -> subprocess.CompletedProcess:
 def test_classify_with_the_shipped_model_answers_without_importing_tensorflow(drawn_one):
     done = classify_and_report_tensorflow(str(drawn_one))
     assert done.returncode == 0 and done.stderr == ""
-    assert done.stdout.splitlines() == [f"{drawn_one}: 1 (100.0%)", "tensorflow imported: False"]
+    answer, imported = done.stdout.splitlines()
+    assert re.fullmatch(rf"{re.escape(str(drawn_one))}: 1 \((99\.\d|100\.0)%\)", answer)  # sure: not marked unsure
+    assert imported == "tensorflow imported: False"
 
 
 def test_a_model_numpy_cannot_read_falls_back_to_tensorflow_quietly(drawn_one, h5_model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def test_installed_classify_reads_a_drawn_1_quietly_from_another_folder(installe
     image.save(tmp_path / "one.png")
     done = run_installed(installed, "classify", "one.png", cwd=tmp_path)
     assert done.returncode == 0 and done.stderr == ""
-    assert done.stdout == "one.png: 1 (100.0%)\n"
+    assert re.fullmatch(r"one\.png: 1 \((99\.\d|100\.0)%\)\n", done.stdout)  # sure: not marked unsure
     where = subprocess.run([sys.executable, "-c", "import digit_lens.files as f; print(f.SHIPPED_MODEL)"],
                            capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(installed),
                                                                              "PYTHONSAFEPATH": "1"})
