@@ -1,7 +1,7 @@
 """Digit Lens: draw a digit and watch a convolutional network see it.
 
-`digit-lens` (or `python main.py` in a checkout) opens the window; `classify`, `train`, `inspect` and `convolve`
-work on the command line. Every number and path a command is given is checked here, before anything is read or
+`digit-lens` (or `python main.py` in a checkout) opens the window; `classify`, `train`, `inspect`, `convolve` and
+`watch` work on the command line. Every number and path a command is given is checked here, before anything is read or
 allocated; a bad one is refused in one line.
 """
 
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     entry.add_argument("--remove-desktop-entry", dest="run", action="store_const", const=_desktop_entry("remove"),
                        help="take it out of the menu again")
     parser.set_defaults(run=_run_gui)
-    commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect,convolve}",
+    commands = parser.add_subparsers(title="commands", metavar="{gui,classify,train,inspect,convolve,watch}",
                                      parser_class=_Parser)
 
     def command(name: str, run, help: str, **kwargs) -> argparse.ArgumentParser:
@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--csv", metavar="FILE", help="log every epoch's loss and accuracy to this CSV file as training "
                                                      "goes (Keras' CSVLogger)")
+    train.add_argument("--run-dir", metavar="DIR", help="record the run into DIR as digit_lens.recorder does (metrics, "
+                                                         "weight snapshots, run.json, the probe), to watch it")
     train.add_argument("--styles", type=_int_in(*limits.EXTRA_DIGITS), default=0, metavar="N",
                        help="mix N handwriting-style digits (flagged 1, crossed 7, open 4, hooked 9, ...) "
                             "made at train time into the training digits")
@@ -140,6 +142,14 @@ def _parser() -> argparse.ArgumentParser:
     convolve.add_argument("--npz", metavar="FILE", type=_writable_file,
                           help="save input, conv, relu, pool, flat and dense (float32, no batch axis; "
                                "maps of one channel as 2-D arrays)")
+
+    watch = command("watch", _run_watch, "follow a training run's folder (written by digit_lens.recorder, or by "
+                                         "Keras' CSVLogger, ModelCheckpoint and TensorBoard callbacks)")
+    watch.add_argument("folder", metavar="DIR", type=_existing_folder)
+    watch.add_argument("--print", action="store_true", help="print one JSON object per epoch in the terminal, until "
+                                                            "the run's recorder marks its end or Ctrl-C")
+    watch.add_argument("--model", type=_existing_file, default=argparse.SUPPRESS,
+                       help="the model Draw & Inspect starts with")
     return parser
 
 
@@ -226,6 +236,16 @@ def _run_gui(args: argparse.Namespace) -> int:
     from gui.app import run_app
 
     return run_app(model_path=args.model)
+
+
+def _run_watch(args: argparse.Namespace) -> int:
+    if args.print:
+        from model.commands.watch import run_watch_print
+
+        return run_watch_print(args)
+    from gui.app import run_app
+
+    return run_app(model_path=args.model, watch=args.folder)
 
 
 def _command(module: str, function: str):

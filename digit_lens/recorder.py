@@ -39,17 +39,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-FORMAT = "digit-lens-run/1"
-FIRST_EPOCH_BATCHES = (1, 3, 10, 30, 100, 300)  # snapshots within the first epoch, after this many batches
-SNAPSHOT_BUDGET = 200 * 1024 * 1024  # all of a run's snapshots together, in bytes (float32 weights)
-RUN_FILE, MODEL_FILE, METRICS_FILE, PROBE_FILE, SNAPSHOT_DIR = (
-    "run.json", "model.keras", "metrics.jsonl", "probe.npy", "snapshots")
-
-
-def snapshot_name(epoch: int, batch: int) -> str:
-    """The file of the snapshot after `batch` batches of 0-based `epoch` (batch = batches per epoch at its end)."""
-    return f"e{epoch:04d}-b{batch:05d}.weights.h5"
-
+from digit_lens.run_format import (FIRST_EPOCH_BATCHES, FORMAT, METRICS_FILE, MODEL_FILE, PROBE_FILE, RUN_FILE,
+                                   SNAPSHOT_BUDGET, SNAPSHOT_DIR, snapshot_name)
 
 def snapshot_epochs(epochs: int, early: int, snapshot_bytes: int, budget_bytes: int) -> list[int]:
     """The 0-based epochs whose end is kept: all of them when they fit in the budget beside the `early` ones and

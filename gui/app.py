@@ -19,8 +19,9 @@ from gui.worker import Worker
 TIMINGS_VAR = "DIGIT_LENS_STARTUP_TIMINGS"  # when set: print start-up timings as JSON and quit
 
 
-def run_app(model_path: str | Path | None = None) -> int:
-    """Open the window (the model loads in the background) and run the event loop; returns the exit code."""
+def run_app(model_path: str | Path | None = None, watch: str | Path | None = None) -> int:
+    """Open the window (the model loads in the background) and run the event loop; returns the exit code.
+    `watch`: a run folder the Train tab follows from the start."""
     app = QApplication.instance()
     if app is None:
         # Qt 6 scales by the screen's factor; pass fractional factors (150%) through rather than rounding.
@@ -35,6 +36,8 @@ def run_app(model_path: str | Path | None = None) -> int:
     window = MainWindow(model_path=model_path)
     if os.environ.get(TIMINGS_VAR):
         _report_startup(window)
+    if watch is not None:
+        QTimer.singleShot(0, lambda: window.watch_run(watch))
     window.show()  # after its first paint the model file is read in numpy, then TensorFlow imported (seconds)
     code = app.exec()
     if any(worker.isRunning() for worker in window.findChildren(Worker)):

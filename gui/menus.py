@@ -1,4 +1,4 @@
-"""The window's menus: File (open an image or a model, save the view, quit), Edit (paste, undo, redo,
+"""The window's menus: File (open an image or a model, watch a run, save the view, quit), Edit (paste, undo, redo,
 clear) and Help (about, with the versions of what Digit Lens runs on)."""
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ def build_menus(window) -> None:
             lambda: (path := ask_open("Open image", IMAGE_FILTER)) and window.open_image(path))
     _action(window, file_menu, "Open &model…", QKeySequence("Ctrl+Shift+O"),
             lambda: (path := ask_open("Open model", MODEL_FILTER)) and window.open_model(path))
+    _action(window, file_menu, "&Watch run…", None,
+            lambda: (path := QFileDialog.getExistingDirectory(window, "Watch a training run's folder"))
+            and window.watch_run(path))
     _action(window, file_menu, "&Save view as PNG…", None, lambda: _save_view(window))
     file_menu.addSeparator()
     _action(window, file_menu, "&Quit", QKeySequence("Ctrl+Q"), window.close)

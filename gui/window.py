@@ -151,6 +151,12 @@ class MainWindow(QMainWindow):
         placeholder.deleteLater()
         self.tabs.insertTab(index, tab, title)
 
+    def watch_run(self, path: str | Path) -> None:
+        """Follow a training run's folder in the Train tab's views."""
+        self.build_tabs()
+        self.tabs.setCurrentWidget(self.train)
+        self.train.watch_run(path)
+
     # -- models ----------------------------------------------------------------------------
 
     def open_model(self, path: str | Path) -> None:

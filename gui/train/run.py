@@ -26,6 +26,7 @@ class TrainRequest:
     data_path: str | None  # None: Keras' download
     train_limit: int | None = None  # the first N training digits; None: all
     tensorboard_dir: str | None = None
+    run_dir: str | None = None  # record the run into a new folder here, as digit_lens.recorder does
     folder: str | None = None  # a folder of the user's images, one subfolder per class, instead of MNIST
     image_shape: tuple[int, int, int] = (64, 64, 3)  # the folder's (or stock set's) images at this size
     dataset: str | None = None  # a stock set from Keras' cache ("fashion_mnist", "cifar10") instead of MNIST
@@ -115,6 +116,11 @@ class TrainRun(QObject):
         if request.tensorboard_dir:
             run_dir = Path(request.tensorboard_dir) / f"{request.architecture}-{datetime.now():%Y%m%d-%H%M%S}"
             callbacks.append(keras.callbacks.TensorBoard(str(run_dir)))
+        if request.run_dir:
+            from model.train.run_folder import recorder_for
+
+            callbacks.append(recorder_for(Path(request.run_dir) / f"{request.architecture}-{datetime.now():%Y%m%d-%H%M%S}",
+                                          data))
         self.snapshot.emit(probe.take(0.0))
         self.started.emit(config.epochs, batches, n_train)
         result = train(model, data, config, on_batch=self.batchDone.emit, on_epoch=self.epochDone.emit,

@@ -73,6 +73,11 @@ class TrainSettings(QGroupBox):
             self.tensorboard.setToolTip("Install the tensorboard package to log runs (pip install tensorboard)")
         self.tensorboard_dir.setEnabled(False)
         self.tensorboard.toggled.connect(self.tensorboard_dir.setEnabled)
+        self.record = QCheckBox("Record run to", objectName="trainRecord")
+        self.record.setToolTip("Write metrics, weight snapshots and the probe into a new folder here, as "
+                               "digit_lens.recorder does: File > Watch run... or `watch DIR` shows it again")
+        self.record_dir = QLineEdit(str(Path.cwd() / "runs"), objectName="trainRecordDir", enabled=False)
+        self.record.toggled.connect(self.record_dir.setEnabled)
 
         local = os.environ.get(ENV_VAR)
         if local:
@@ -108,6 +113,7 @@ class TrainSettings(QGroupBox):
         form.addRow(self.image_options)
         form.addRow(self.source_note)
         form.addRow(self.tensorboard, self.tensorboard_dir)
+        form.addRow(self.record, self.record_dir)
         self.architecture.setCurrentIndex(0)
         self.summary.setText(ARCHITECTURES[self.architecture.currentData()])
         self.update_source()
@@ -160,7 +166,8 @@ class TrainSettings(QGroupBox):
             data_path=path if local else None, folder=path if folder else None, dataset=self.dataset,
             image_shape=(side, side, 3 if self.image_colour.isChecked() else 1),
             train_limit=None if folder else self.train_limit.value() or None,
-            tensorboard_dir=(self.tensorboard_dir.text().strip() or None) if self.tensorboard.isChecked() else None)
+            tensorboard_dir=(self.tensorboard_dir.text().strip() or None) if self.tensorboard.isChecked() else None,
+            run_dir=(self.record_dir.text().strip() or None) if self.record.isChecked() else None)
 
     def _architecture_chosen(self) -> None:
         """The summary, and for the tutorial architectures their usual picture size and colour."""

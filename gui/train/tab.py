@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QProgressDialog,
@@ -14,6 +15,7 @@ from gui.train.run import TrainOutcome, TrainRun
 from gui.train.saving import ask_export_history, ask_save_model
 from gui.train.settings import TrainSettings
 from gui.train.views import ConfusionView, EpochTable, FiltersView
+from gui.train.watch import RunWatch
 from gui.worker import Job, Worker
 from model.train.monitoring import batch_value, learning_notes, write_history_csv
 
@@ -28,10 +30,14 @@ class TrainTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker = Worker("training", self)  # every run is a job on it
+        self._watch_worker = Worker("watch", self)  # reads a watched run folder and loads its snapshots
+        self._watch: RunWatch | None = None
         self._job: Job | None = None
         self._run: TrainRun | None = None
         self._outcome: TrainOutcome | None = None
         self._history: list = []
+        self._watch_notes: list[str] = []  # damaged files and the like in a watched folder
+        self._watch_path: Path | None = None
         self._latest = None  # the newest BatchProgress, shown at the next tick
         self._epochs = self._batches = 0
         self._noun = "digits"  # what the run trains on: "digits" or a folder's "images"
@@ -152,15 +158,8 @@ class TrainTab(QWidget):
         if request.dataset and not is_cached(request.dataset):
             self._offer_download(request.dataset)
             return
-        self._history, self._latest = [], None
-        self.epoch_table.set_history([])
-        self.note.hide()
-        self.progress.setValue(0)
-        self.counters.setText("Epoch -, batch -")
-        self.test_accuracy.setText("Test accuracy: -")
-        self.curves.start_run()
-        self.confusion.mark_stale()
-        self.replay.start_run()
+        self.stop_watching()
+        self._new_run()
         run = self._run = TrainRun(request)
         run.replayPlan.connect(self.replay.set_plan)
         run.weights.connect(self.replay.add_snapshot)
@@ -230,8 +229,74 @@ class TrainTab(QWidget):
         dialog.canceled.connect(cancel)
         dialog.show()
 
+    def _new_run(self) -> None:
+        """Empty the views for a new run (trained here or watched); the curves keep earlier runs faded."""
+        self._history, self._latest, self._watch_notes = [], None, []
+        self.epoch_table.set_history([])
+        self.note.hide()
+        self.progress.setValue(0)
+        self.counters.setText("Epoch -, batch -")
+        self.test_accuracy.setText("Test accuracy: -")
+        self.curves.start_run()
+        self.confusion.mark_stale()
+        self.replay.start_run()
+
+    @property
+    def watching(self) -> Path | None:
+        """The run folder being watched, or None."""
+        return self._watch.path if self._watch is not None else None
+
+    def watch_run(self, path: str | Path) -> None:
+        """Follow the run folder `path` in these views (a run going elsewhere, finished, stopped or crashed)."""
+        if self.training:
+            self.status.setText("Training is running here: stop it before watching a run.")
+            return
+        self.stop_watching()
+        self._new_run()
+        self._watch_path = Path(path)
+        self.status.setText(f"Watching {self._watch_path}...")
+        self.counters.setText("Epoch -")
+        watch = self._watch = RunWatch(path, self._watch_worker, self)
+        watch.batches.connect(self._on_watched_batches)
+        watch.epochs.connect(lambda rows: [self._on_epoch(row) for row in rows])
+        watch.described.connect(lambda text: self.status.setText(f"Watching {self._watch_path}: {text}"))
+        watch.noted.connect(self._on_watch_note)
+        watch.plan.connect(self.replay.set_plan)
+        watch.weights.connect(self._on_watched_weights)
+        watch.frame.connect(self.filters.show_snapshot)
+        watch.ended.connect(lambda status: self.counters.setText(f"{self.counters.text()} (run {status})"))
+        self.stop_button.setText("Stop watching")
+        self.stop_button.setEnabled(True)
+        watch.start()
+
+    def stop_watching(self) -> None:
+        """Stop following the watched folder; the views keep what they show."""
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch.deleteLater()
+            self._watch = None
+            self.stop_button.setText("Stop")
+            self.stop_button.setEnabled(False)
+
+    def _on_watched_batches(self, points: list) -> None:
+        for point in points:
+            self.curves.add_batch(point.fractional_epoch, point.loss, point.accuracy)
+        self.counters.setText(f"Epoch {points[-1].fractional_epoch:.2f}")
+
+    def _on_watched_weights(self, snapshot) -> None:
+        self.replay.add_snapshot(snapshot)
+        count = len(self.replay.snapshots)
+        self.replay.note.setText(f"{count} snapshot{'s' * (count != 1)} read from {self._watch_path.name}.")
+
+    def _on_watch_note(self, text: str) -> None:
+        self._watch_notes.append(text)
+        self._show_notes()
+
     def stop(self) -> None:
-        """Finish the current batch and keep the model as trained so far."""
+        """Finish the current batch and keep the model as trained so far (or stop watching a run)."""
+        if self._watch is not None:
+            self.stop_watching()
+            return
         if self._run is not None:
             self.status.setText("Stopping after this batch...")
             self.stop_button.setEnabled(False)
@@ -244,7 +309,9 @@ class TrainTab(QWidget):
         if self._job is not None:
             self._job.cancel()  # no evaluation, no result
             self._run.control.stop()
+        self.stop_watching()
         self.replay.shutdown()
+        self._watch_worker.shutdown()
         return self._worker.shutdown()
 
     def save_model(self, path: str) -> None:
@@ -303,7 +370,10 @@ class TrainTab(QWidget):
         self._history.append(result)
         self.curves.add_epoch(result.epoch, result.val_loss, result.val_accuracy)
         self.epoch_table.set_history(self._history)
-        notes = learning_notes(self._history)
+        self._show_notes()
+
+    def _show_notes(self) -> None:
+        notes = learning_notes(self._history) + self._watch_notes
         self.note.setText("\n\n".join(notes))
         self.note.setVisible(bool(notes))
 

@@ -37,6 +37,13 @@ def run_train(args: argparse.Namespace) -> int:
         return fail(f"--out {args.out}: {exc}")
     if args.csv and not (Path(args.csv).parent.is_dir() and os.access(Path(args.csv).parent, os.W_OK)):
         return fail(f"--csv {args.csv}: cannot write a file there.")
+    if args.run_dir:
+        try:
+            Path(args.run_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return fail(f"--run-dir {args.run_dir}: cannot create the folder ({exc.strerror}).")
+        if not os.access(args.run_dir, os.W_OK):
+            return fail(f"--run-dir {args.run_dir}: cannot write there.")
     if args.data and Path(args.data).is_dir() and any(p.is_dir() for p in Path(args.data).iterdir()):
         args.folder, args.data = args.data, None  # subfolders, not IDX files: a folder of images, one per class
     if args.folder:
@@ -170,7 +177,12 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     started = time.perf_counter()
     table = _EpochTable(config.epochs, config.batch_size, "images/s" if names else "digits/s")
     try:
-        result = train(model, data, config, on_batch=table.batch, on_epoch=table.epoch)
+        recording = []
+        if args.run_dir:
+            from model.train.run_folder import recorder_for
+
+            recording.append(recorder_for(args.run_dir, data))
+        result = train(model, data, config, on_batch=table.batch, on_epoch=table.epoch, extra_callbacks=recording)
     except KeyboardInterrupt:
         print("\nInterrupted: nothing written.", file=sys.stderr)
         return 130

@@ -9,13 +9,12 @@ from typing import Callable
 import keras
 import numpy as np
 
+from digit_lens.run_format import FIRST_EPOCH_BATCHES
+from digit_lens.run_format import SNAPSHOT_BUDGET as BUDGET_BYTES  # the recorder's schedule and bound are the tab's
 from model.data.mnist import to_model_input
 from model.inspect.inspection import Inspector
 from model.train.monitoring import first_feature_maps_layer, first_layer_weights
 from model.inspect.preprocess import preprocess
-
-BUDGET_BYTES = 200 * 1024 * 1024  # all of a run's snapshots together
-FIRST_EPOCH_BATCHES = (1, 3, 10, 30, 100, 300)  # snapshots within the first epoch, after this many batches
 
 
 @dataclass(frozen=True)

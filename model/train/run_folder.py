@@ -20,12 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digit_lens.recorder import FORMAT, METRICS_FILE, MODEL_FILE, PROBE_FILE, RUN_FILE, SNAPSHOT_DIR
+from digit_lens.run_format import FORMAT, METRICS_FILE, MODEL_FILE, PROBE_FILE, RUN_FILE, SNAPSHOT_DIR, SNAPSHOT_PATTERN
 from model.train.monitoring import batch_value
 
 CSV_SUFFIXES = (".csv", ".log", ".txt")
 SETTLE_SECONDS = 3.0  # a checkpoint that fails to load and has not changed for this long is damaged, not unfinished
-_SNAPSHOT_NAME = re.compile(r"e(\d+)-b(\d+)\.weights\.h5$")
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,9 @@ def epoch_row(epoch: int, metrics: dict, seconds: float = math.nan, complete: bo
 class RunFolder:
     """A run folder, read incrementally. `kind` is "recorder", "keras" or None (nothing of a run yet)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, batches: bool = True) -> None:
         self.path = Path(path)
+        self.batches = batches  # False: epochs only (no TensorBoard events read, no TensorFlow imported)
         if not self.path.is_dir():
             raise NotARun(f"{self.path}: no such folder." if not self.path.exists() else f"{self.path} is not a folder.")
         self.info: dict = {}
@@ -143,7 +143,7 @@ class RunFolder:
         """One sentence on what the folder is."""
         kind = self.kind
         if kind is None:
-            return (f"{self.path.name} holds no run yet: no run.json or metrics.jsonl (Digit Lens' recorder), "
+            return ("Nothing of a run here yet: no run.json or metrics.jsonl (Digit Lens' recorder), "
                     "no CSVLogger file, checkpoints or TensorBoard events. Waiting for them to appear.")
         if kind == "recorder":
             host = self.info.get("host")
@@ -164,8 +164,9 @@ class RunFolder:
             self._read_metrics(update)
         else:
             self._read_csv(update)
-        self._read_events(update)
-        self._find_snapshots(update)
+        if self.batches:
+            self._read_events(update)
+            self._find_snapshots(update)
         return update
 
     def snapshot_failed(self, snapshot: SnapshotFile, message: str) -> str | None:
@@ -299,7 +300,7 @@ class RunFolder:
             record = epoch_row(epoch, metrics)
             self.epochs.append(record)
             update.epochs.append(record)
-            if not self._event_files():  # no per-batch curve: the epoch's training figure draws it
+            if not (self.batches and self._event_files()):  # no per-batch curve: the epoch's training figure draws it
                 update.batches.append(BatchPoint(float(epoch), record.loss, record.accuracy))
         self._csv_rows = max(self._csv_rows, len(rows))
 
@@ -370,7 +371,7 @@ class RunFolder:
             folder = self.path / SNAPSHOT_DIR
             found = []
             for path in (folder.iterdir() if folder.is_dir() else ()):
-                match = _SNAPSHOT_NAME.fullmatch(path.name)
+                match = SNAPSHOT_PATTERN.fullmatch(path.name)
                 if match and path not in self._seen:
                     epoch, batch = int(match[1]), int(match[2])
                     steps = self.info.get("steps_per_epoch") or self._batch_steps or max(batch, 1)
@@ -415,6 +416,17 @@ class _Exhausted:
 
     def Load(self):
         return iter(())
+
+
+def recorder_for(run_dir: str | Path, data):
+    """The recorder for one of this project's own runs (`train --run-dir`, the Train tab's "Record run to"): its
+    probe is the first test (else training) image, as the Train tab's; the class names are the folder's or the digits."""
+    from digit_lens.recorder import RunRecorder
+
+    names = getattr(data, "class_names", None)
+    images = data.x_test if len(data.x_test) else data.x_train
+    return RunRecorder(run_dir, probe=images[0], class_names=list(names or (str(d) for d in range(10))),
+                       data=str(data.source))
 
 
 def load_architecture(path: Path):

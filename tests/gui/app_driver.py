@@ -5,7 +5,9 @@
 Prints one JSON line of what the user saw (`RESULT {...}`); the exit status is main.py's own.
 Scenarios: `models FOLDER` (open models in a row, train one epoch, use it), `start` (start, read a drawing,
 close: for corrupted settings and the no-network check), `early_open FILE` (File > Open model at once, before
-TensorFlow has loaded; then wait for the shipped model and read a drawing).
+TensorFlow has loaded; then wait for the shipped model and read a drawing),
+`watch RUN_DIR LOGGING EPOCHS PAUSE SCRIPT_DIR` (started as `main.py watch RUN_DIR`, then a user's training script
+started beside it, watched to its end; the replay scrubbed).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget  # noqa: E402
@@ -143,6 +146,64 @@ def scenario_start() -> dict:
     return seen
 
 
+def _images(view) -> np.ndarray:
+    """What the replay's first-layer and probe-map grids show now."""
+    return np.nan_to_num(np.concatenate([np.ravel(view.filters.image.image), np.ravel(view.maps.image.image)]))
+
+
+def scenario_watch(run_dir: str, logging: str, epochs: str, pause: str, script_dir: str) -> dict:
+    """The window watches RUN_DIR (empty at first); the user's script starts beside it and trains into it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from watching.scripts import start_script
+
+    window = main_window()
+    wait(lambda: window.train is not None and window.train.watching is not None, 60)
+    tab = window.train
+    wait(lambda: not tab.status.text().endswith("..."), 30)  # the first read of the folder
+    seen = {"status_before": tab.status.text(), "growth": []}
+    script = start_script(Path(script_dir), Path(run_dir), logging, int(epochs), float(pause))
+    last = None
+    rows = lambda: tab.epoch_table.rowCount()  # noqa: E731
+    while script.poll() is None or last != (tab.curves.point_count(), rows(), len(tab.replay.snapshots)):
+        pump(0.1)
+        tab.curves.redraw()
+        now = (tab.curves.point_count(), rows(), len(tab.replay.snapshots))
+        if now != last:
+            seen["growth"].append([time.time(), *now])
+            last = now
+        if script.poll() is not None and not seen.get("script_end"):
+            out, err = script.communicate()
+            seen["script_out"], seen["script_err"] = out, err[-2000:]
+            seen["script_end"] = time.time()
+            seen["script_code"] = script.returncode
+            pump(3.0)  # the last files: heard by the watcher or the next poll
+    wait(lambda: tab.replay.shown == len(tab.replay.snapshots) - 1, 30)
+    seen.update(status=tab.status.text(), counters=tab.counters.text(), rows=rows(), notes=tab.note.text(),
+                ticks=[s.tick for s in tab.replay.snapshots], filters_updates=tab.filters.updates)
+    tab.watch.setCurrentIndex(1)  # the Replay tab, then the slider from the keyboard as a user scrubs
+    slider = tab.replay.slider.slider
+    slider.setFocus()
+    for key, name in ((Qt.Key.Key_Home, "first"), (Qt.Key.Key_End, "last")):
+        QTest.keyClick(slider, key)
+        wait(lambda: tab.replay.shown == slider.value(), 30)
+        seen[f"{name}_shown"] = tab.replay.shown
+        seen[f"{name}_title"] = tab.replay.title.text()
+        seen[f"{name}_images"] = _images(tab.replay.view)
+    seen["first_last_differ"] = float(np.max(np.abs(seen.pop("first_images") - seen.pop("last_images"))))
+    ready = {"done": False}
+    window.modelReady.connect(lambda: ready.update(done=True))
+    QTest.mouseClick(tab.replay.send_button, Qt.MouseButton.LeftButton)
+    wait(lambda: ready["done"], 60)
+    seen["sent_model"] = window.draw.inspector.name if window.draw.inspector else None
+    return seen
+
+
+MAIN_ARGS = {"watch": lambda args: ["watch", args[0]]}  # main.py's own arguments, per scenario
+
+
 def run() -> None:
     scenario, *args = sys.argv[1:]
     socket.socket.connect = _refuse  # the app must not reach for the network unasked
@@ -155,7 +216,7 @@ def run() -> None:
         main_window().close()
 
     QTimer.singleShot(0, drive)
-    sys.argv = [str(ROOT / "main.py")]
+    sys.argv = [str(ROOT / "main.py"), *MAIN_ARGS.get(scenario, lambda args: [])(args)]
     runpy.run_path(str(ROOT / "main.py"), run_name="__main__")  # calls sys.exit with main's status
     app.quit()
 
