@@ -44,12 +44,13 @@ from digit_lens.run_format import (FIRST_EPOCH_BATCHES, FORMAT, METRICS_FILE, MO
 
 def snapshot_epochs(epochs: int, early: int, snapshot_bytes: int, budget_bytes: int) -> list[int]:
     """The 0-based epochs whose end is kept: all of them when they fit in the budget beside the `early` ones and
-    the one before training; else evenly spread, the last epoch always kept. At least the last one."""
+    the one before training; else as many as fit, evenly spread from the first to the last (the last always kept)."""
     room = budget_bytes // max(snapshot_bytes, 1) - 1 - early
     if room >= epochs:
         return list(range(epochs))
-    room = max(room, 1)
-    return sorted({round(i * (epochs - 1) / max(room - 1, 1)) for i in range(room)} | {epochs - 1})
+    if room <= 1:
+        return [epochs - 1]
+    return sorted({round(i * (epochs - 1) / (room - 1)) for i in range(room)})
 
 
 def is_writer() -> bool:

@@ -182,7 +182,7 @@ class RunFolder:
         first = self._failed.get(path)
         if first is None or first[0] != stamp:
             self._failed[path] = (stamp, now)
-        if now - self._failed[path][1] >= SETTLE_SECONDS and now - stat.st_mtime >= SETTLE_SECONDS:
+        if now - self._failed[path][1] >= SETTLE_SECONDS and time.time() - stat.st_mtime >= SETTLE_SECONDS:
             return f"{path.name} is damaged and left out ({message})."
         self._seen.discard(path)  # try again at the next poll
         return None

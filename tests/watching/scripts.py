@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = '''
-import sys, time
+import os, signal, sys, time, types
 import numpy as np
 import keras
 
@@ -35,7 +35,22 @@ if logging == "keras":
                  keras.callbacks.ModelCheckpoint(run_dir + "/epoch_{epoch:02d}.keras"),
                  keras.callbacks.TensorBoard(run_dir, update_freq="batch")]
 else:
+    import digit_lens.recorder
     from digit_lens.recorder import RunRecorder
+
+    if os.environ.get("KILL_IN"):  # "write:N" or "replace:N": the recorder's N-th such call is its last
+        what, count = os.environ["KILL_IN"].split(":")
+        real, calls = getattr(os, what), []
+
+        def dying(*args):
+            calls.append(1)
+            if len(calls) == int(count):
+                if what == "write":  # half the line reaches the file
+                    real(args[0], args[1][:len(args[1]) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(*args)
+
+        digit_lens.recorder.os = types.SimpleNamespace(**{**vars(os), what: dying})
     callbacks = [RunRecorder(run_dir, probe=x[0], class_names=["top", "bottom"], data="192 random squares")]
 print("START", time.time(), flush=True)
 model.fit(x, y, batch_size=16, epochs=epochs, validation_split=0.25, verbose=0, callbacks=callbacks + [Pause()])
