@@ -253,12 +253,13 @@ class TrainTab(QWidget):
             return
         self.stop_watching()
         self._new_run()
-        self._watch_path = Path(path)
+        self._watch_path, self._epochs = Path(path), 0
         self.status.setText(f"Watching {self._watch_path}...")
         self.counters.setText("Epoch -")
         watch = self._watch = RunWatch(path, self._watch_worker, self)
         watch.batches.connect(self._on_watched_batches)
-        watch.epochs.connect(lambda rows: [self._on_epoch(row) for row in rows])
+        watch.info.connect(lambda info: setattr(self, "_epochs", int(info.get("epochs") or 0)))
+        watch.epochs.connect(self._on_watched_epochs)
         watch.described.connect(lambda text: self.status.setText(f"Watching {self._watch_path}: {text}"))
         watch.noted.connect(self._on_watch_note)
         watch.plan.connect(self.replay.set_plan)
@@ -282,6 +283,12 @@ class TrainTab(QWidget):
         for point in points:
             self.curves.add_batch(point.fractional_epoch, point.loss, point.accuracy)
         self.counters.setText(f"Epoch {points[-1].fractional_epoch:.2f}")
+
+    def _on_watched_epochs(self, rows: list) -> None:
+        for row in rows:
+            self._on_epoch(row)
+        if self._epochs:  # the recorder says how many epochs the run has
+            self.progress.setValue(min(100, round(100 * len(self._history) / self._epochs)))
 
     def _on_watched_weights(self, snapshot) -> None:
         self.replay.add_snapshot(snapshot)

@@ -24,6 +24,7 @@ class RunWatch(QObject):
     plan = Signal(object, object)  # model.train.replay.ReplayPlan, the probe image (uint8)
     weights = Signal(object)  # model.train.replay.WeightSnapshot
     frame = Signal(object)  # model.train.replay.ReplayFrame of the newest snapshot
+    info = Signal(dict)  # the recorder's run.json, when it changes
     ended = Signal(str)  # the recorder's end status: finished, stopped, diverged, failed
 
     def __init__(self, path: str | Path, worker: Worker, parent: QObject | None = None) -> None:
@@ -149,6 +150,8 @@ class RunWatch(QObject):
         if kind == "update":
             if value.batches:
                 self.batches.emit(value.batches)
+            if value.info is not None:
+                self.info.emit(value.info)
             if value.epochs:
                 self.epochs.emit(value.epochs)
             for note in value.notes:
