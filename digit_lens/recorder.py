@@ -33,6 +33,7 @@ import socket
 import sys
 import tempfile
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -128,7 +129,10 @@ class RunRecorder(keras.callbacks.Callback):
             "snapshots": {"bytes_each": snapshot_bytes, "budget_bytes": self.budget_bytes,
                           "first_epoch_batches": sorted(self._early), "epochs_kept": sorted(self._kept_epochs)}}
         self._write_info()
-        self._save(self.model.save, self.run_dir / MODEL_FILE)
+        try:
+            self._save(self.model.save, self.run_dir / MODEL_FILE)
+        except Exception as exc:  # e.g. a subclassed model without get_config: the run goes on, unreplayable
+            warnings.warn(f"RunRecorder: the model could not be saved, so its snapshots cannot be replayed ({exc})")
         if self.probe is not None:
             buffer = _npy_bytes(self.probe)
             write_atomic(self.run_dir / PROBE_FILE, buffer)

@@ -148,8 +148,10 @@ class RunFolder:
         if kind == "recorder":
             host = self.info.get("host")
             status = self.info.get("status", "running")
+            error = f" ({self.info['error']})" if self.info.get("error") else ""
             return (f"{self.info.get('model', 'A model')} recorded by Digit Lens' recorder"
-                    f"{f' on {host}' if host else ''}, {status}" + (f" at {self.info['ended']}." if self.ended else "."))
+                    f"{f' on {host}' if host else ''}, {status}"
+                    + (f" at {self.info['ended']}{error}." if self.ended else "."))
         return "A run written by Keras' own callbacks (no end marker: it is followed until you stop watching)."
 
     # -- polling ------------------------------------------------------------------------------

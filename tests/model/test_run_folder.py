@@ -124,6 +124,37 @@ def test_a_recorder_killed_in_the_middle_of_a_write_leaves_the_reader_working(tm
     assert "Nothing" not in folder.describe()
 
 
+def test_a_script_that_fails_mid_run_is_marked_failed_with_its_error(tmp_path):
+    run_dir, code, err = _run(tmp_path, "recorder", FAIL_AFTER_EPOCH="2")
+    assert code == 1 and "the data server went away" in err
+    folder = RunFolder(run_dir)
+    update = folder.poll()
+    assert folder.ended == "failed" and folder.info["error"] == "RuntimeError: the data server went away"
+    assert [e.epoch for e in update.epochs] == [1, 2] and "failed at" in folder.describe()
+
+
+def test_weights_files_with_one_model_file_as_keras_callbacks_write_them(tmp_path):
+    import keras
+
+    rng = np.random.default_rng(2)
+    x, y = rng.random((48, 6)).astype("float32"), rng.integers(0, 2, 48)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2, activation="softmax")], name="tiny")
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.save(tmp_path / "model.keras")
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        keras.callbacks.CSVLogger(str(tmp_path / "history.log")),
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "w{epoch:02d}.weights.h5"), save_weights_only=True)])
+    folder = RunFolder(tmp_path)
+    update = folder.poll()
+    assert folder.kind == "keras" and folder.model_file() == tmp_path / "model.keras"
+    assert [(s.path.name, s.epoch, s.weights_only) for s in update.snapshots] == [
+        ("w01.weights.h5", 0, True), ("w02.weights.h5", 1, True)]
+    template = run_folder.load_architecture(folder.model_file())
+    last, _ = load_snapshot(update.snapshots[-1], template)
+    assert all(np.allclose(a, b) for a, b in zip(last, model.get_weights()))
+    assert [e.epoch for e in update.epochs] == [1, 2] and np.isnan(update.epochs[0].val_loss)
+
+
 def test_a_checkpoint_and_a_csv_row_cut_short_are_waited_for_then_named(keras_run, tmp_path, monkeypatch):
     """What a killed ModelCheckpoint and CSVLogger leave: half a .keras zip and a row without its newline."""
     run_dir = shutil.copytree(keras_run, tmp_path / "run")

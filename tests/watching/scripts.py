@@ -28,6 +28,8 @@ model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy", me
 class Pause(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         time.sleep(pause)
+        if os.environ.get("FAIL_AFTER_EPOCH") == str(epoch + 1):
+            raise RuntimeError("the data server went away")
 
 
 if logging == "keras":
