@@ -11,8 +11,9 @@ training runs: a GPU server, a lab machine, a notebook. `digit_lens.recorder`, n
     model.keras         the architecture (and the weights before training), written once
     metrics.jsonl       one JSON object per line, appended and flushed: {"kind": "batch", ...} after every batch
                         (Keras' running means over the epoch), {"kind": "epoch", ...} after every epoch
-    snapshots/e0000-b00000.weights.h5   the weights on the Train tab's replay schedule: before training, after
-                        1, 3, 10, 30, 100 and 300 batches of the first epoch and after every epoch (see SNAPSHOT_BUDGET)
+    snapshots/e0000-b00000.npz   the weights (`get_weights()` order, no optimizer state) on the Train tab's replay
+                        schedule: before training, after 1, 3, 10, 30, 100 and 300 batches of the first epoch and
+                        after every epoch, within SNAPSHOT_BUDGET bytes in all
     probe.npy           the probe image (H, W) or (H, W, C), as given
 
 Every file but metrics.jsonl is written to a temporary name in the same folder and renamed over its final name
@@ -178,13 +179,14 @@ class RunRecorder(keras.callbacks.Callback):
         os.write(self._metrics_fd, line.encode("utf-8"))  # one write of the whole line, appended
 
     def _snapshot(self, epoch: int, batch: int) -> None:
-        self._save(self.model.save_weights, self.run_dir / SNAPSHOT_DIR / snapshot_name(epoch, batch))
+        buffer = io.BytesIO()
+        np.savez(buffer, *self.model.get_weights())
+        write_atomic(self.run_dir / SNAPSHOT_DIR / snapshot_name(epoch, batch), buffer.getvalue())
 
     @staticmethod
     def _save(save, path: Path) -> None:
         """Keras' own save (which wants the final suffix) to a temporary name, then renamed over `path`."""
-        suffix = ".weights.h5" if path.name.endswith(".weights.h5") else path.suffix
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
         os.close(fd)
         try:
             os.unlink(tmp)  # Keras asks before overwriting; the name alone is kept

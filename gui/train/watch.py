@@ -107,7 +107,7 @@ class RunWatch(QObject):
         from model.train.run_folder import fallback_probe, load_architecture, load_snapshot
 
         try:
-            if self._model is None and snapshot.weights_only:
+            if self._model is None and snapshot.form != "model":
                 model_file = folder.model_file()
                 if model_file is None:
                     raise ValueError("no model file in the folder to put these weights in")

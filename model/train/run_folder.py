@@ -15,6 +15,7 @@ import json
 import math
 import re
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +62,8 @@ class SnapshotFile:
     epoch: int
     batch: int
     batches_per_epoch: int
-    weights_only: bool  # a .weights.h5 that needs the run's model file; else a whole .keras model
+    form: str  # "model": a whole .keras file; "weights": a .weights.h5 and "arrays": the recorder's .npz, both for
+    # the run's model file
 
 
 @dataclass
@@ -377,7 +379,7 @@ class RunFolder:
                 if match and path not in self._seen:
                     epoch, batch = int(match[1]), int(match[2])
                     steps = self.info.get("steps_per_epoch") or self._batch_steps or max(batch, 1)
-                    found.append(SnapshotFile(path, epoch, batch, steps, True))
+                    found.append(SnapshotFile(path, epoch, batch, steps, "arrays"))
         else:
             found = []
             files = self._keras_files()
@@ -386,7 +388,7 @@ class RunFolder:
                 number = re.findall(r"\d+", path.name.split(".")[0])
                 if number and path not in self._seen:  # ModelCheckpoint's {epoch} counts from 1
                     epoch = int(number[-1]) - 1
-                    found.append(SnapshotFile(path, max(epoch, 0), 1, 1, bool(weights)))
+                    found.append(SnapshotFile(path, max(epoch, 0), 1, 1, "weights" if weights else "model"))
         found.sort(key=lambda s: (s.epoch, s.batch if s.batch < s.batches_per_epoch else math.inf))
         self._seen.update(s.path for s in found)
         update.snapshots.extend(found)
@@ -440,15 +442,25 @@ def load_architecture(path: Path):
 
 def load_snapshot(snapshot: SnapshotFile, template) -> tuple[list[np.ndarray], object]:
     """The weights of `snapshot` and the model that holds them: a .keras file is loaded whole (safe mode); a
-    .weights.h5 goes into `template` (the run's model file, already loaded). Raises ModelFileError/ValueError."""
-    if snapshot.weights_only:
-        if template is None:
-            raise ValueError("no model file in the folder to put these weights in")
-        template.load_weights(snapshot.path)
-        model = template
-    else:
+    .weights.h5 or the recorder's .npz goes into `template` (the run's model file, already loaded).
+    Raises ModelFileError, ValueError or OSError for a file that is not (yet) whole."""
+    if snapshot.form == "model":
         model = load_architecture(snapshot.path)
-    return [np.array(w, dtype=np.float32) for w in model.get_weights()], model
+        return [np.array(w, dtype=np.float32) for w in model.get_weights()], model
+    if template is None:
+        raise ValueError("no model file in the folder to put these weights in")
+    if snapshot.form == "weights":
+        template.load_weights(snapshot.path)
+        return [np.array(w, dtype=np.float32) for w in template.get_weights()], template
+    try:
+        with np.load(snapshot.path, allow_pickle=False) as arrays:
+            weights = [np.array(arrays[f"arr_{i}"], dtype=np.float32) for i in range(len(arrays.files))]
+    except (zipfile.BadZipFile, KeyError, EOFError, AttributeError) as exc:  # not an .npz archive, or a cut one
+        raise ValueError(str(exc) or type(exc).__name__) from None
+    expected = [tuple(w.shape) for w in template.weights]
+    if [w.shape for w in weights] != expected:
+        raise ValueError(f"its {len(weights)} arrays do not match the model's {len(expected)} weights")
+    return weights, template
 
 
 def fallback_probe(input_shape: tuple[int, ...]) -> np.ndarray:

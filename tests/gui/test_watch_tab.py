@@ -87,14 +87,14 @@ def test_damaged_files_are_named_once_and_the_rest_is_shown(tab, qtbot, runs, tm
 
     monkeypatch.setattr(run_folder, "SETTLE_SECONDS", 0.0)
     run_dir = shutil.copytree(runs / "recorded", tmp_path / "run")
-    broken = run_dir / "snapshots" / "e0003-b00005.weights.h5"
-    broken.write_bytes(b"\x89HDF\r\n half a file")
+    broken = run_dir / "snapshots" / "e0003-b00005.npz"
+    broken.write_bytes(b"PK\x03\x04 half an archive")
     with open(run_dir / "metrics.jsonl", "a") as metrics:
         metrics.write("{cut\n")
     tab.watch_run(run_dir)
     qtbot.waitUntil(lambda: "is damaged and left out" in tab.note.text(), timeout=TIMEOUT_MS)
     assert not tab.note.isHidden() and "metrics.jsonl has a damaged line; it is skipped." in tab.note.text()
-    assert tab.note.text().count("e0003-b00005.weights.h5 is damaged and left out") == 1
+    assert tab.note.text().count("e0003-b00005.npz is damaged and left out") == 1
     assert tab.epoch_table.rowCount() == 3 and len(tab.replay.snapshots) == 6
 
 

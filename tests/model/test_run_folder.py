@@ -53,8 +53,10 @@ def test_the_recorder_writes_every_file_whole_beside_a_users_own_model_py(record
     assert info["model"] == "squares" and info["input_shape"] == [None, 12, 12, 1]
     assert info["class_names"] == ["top", "bottom"] and info["data"] == "192 random squares" and info["host"]
     assert sorted(p.name for p in (recorded / "snapshots").iterdir()) == [
-        "e0000-b00000.weights.h5", "e0000-b00001.weights.h5", "e0000-b00003.weights.h5", "e0000-b00009.weights.h5",
-        "e0001-b00009.weights.h5", "e0002-b00009.weights.h5"]
+        "e0000-b00000.npz", "e0000-b00001.npz", "e0000-b00003.npz", "e0000-b00009.npz", "e0001-b00009.npz",
+        "e0002-b00009.npz"]
+    with np.load(recorded / "snapshots" / "e0000-b00000.npz") as first:  # the model's weights only: no optimizer
+        assert [first[k].shape for k in first.files] == [(3, 3, 1, 4), (4,), (400, 2), (2,)]
     assert not [p for p in recorded.rglob(".*")]  # no temporary file left behind
     lines = (recorded / "metrics.jsonl").read_text().splitlines()
     kinds = [json.loads(line)["kind"] for line in lines]
@@ -116,7 +118,7 @@ def test_a_recorder_killed_in_the_middle_of_a_write_leaves_the_reader_working(tm
         assert not (run_dir / "metrics.jsonl").read_bytes().endswith(b"\n")
     else:  # run.json, model.keras, probe.npy, the snapshot before training; the one after batch 1 never renamed
         left = [p.name for p in (run_dir / "snapshots").glob(".*")]
-        assert len(left) == 1 and left[0].startswith(".e0000-b00001.weights.h5.")
+        assert len(left) == 1 and left[0].startswith(".e0000-b00001.npz.")
         assert [(s.epoch, s.batch) for s in update.snapshots] == [(0, 0)]
     template = run_folder.load_architecture(folder.model_file())
     for snapshot in update.snapshots:  # every snapshot the reader offers loads
@@ -147,8 +149,8 @@ def test_weights_files_with_one_model_file_as_keras_callbacks_write_them(tmp_pat
     folder = RunFolder(tmp_path)
     update = folder.poll()
     assert folder.kind == "keras" and folder.model_file() == tmp_path / "model.keras"
-    assert [(s.path.name, s.epoch, s.weights_only) for s in update.snapshots] == [
-        ("w01.weights.h5", 0, True), ("w02.weights.h5", 1, True)]
+    assert [(s.path.name, s.epoch, s.form) for s in update.snapshots] == [
+        ("w01.weights.h5", 0, "weights"), ("w02.weights.h5", 1, "weights")]
     template = run_folder.load_architecture(folder.model_file())
     last, _ = load_snapshot(update.snapshots[-1], template)
     assert all(np.allclose(a, b) for a, b in zip(last, model.get_weights()))
@@ -178,6 +180,21 @@ def test_a_checkpoint_and_a_csv_row_cut_short_are_waited_for_then_named(keras_ru
     with open(run_dir / "training.csv", "a") as csv:
         csv.write(",0.7,0.4\n")  # the writer finishes the row
     assert [e.epoch for e in folder.poll().epochs] == [4]
+
+
+def test_a_snapshot_cut_short_or_of_another_model_is_refused_in_words(recorded, tmp_path):
+    run_dir = shutil.copytree(recorded, tmp_path / "run")
+    snapshots = run_dir / "snapshots"
+    whole = (snapshots / "e0002-b00009.npz").read_bytes()
+    (snapshots / "e0003-b00009.npz").write_bytes(whole[:len(whole) // 2])
+    np.savez(snapshots / "e0004-b00009.npz", np.zeros(3))
+    folder = RunFolder(run_dir)
+    cut, other = folder.poll().snapshots[-2:]
+    template = run_folder.load_architecture(folder.model_file())
+    with pytest.raises(ValueError):
+        load_snapshot(cut, template)
+    with pytest.raises(ValueError, match="its 1 arrays do not match the model's 4 weights"):
+        load_snapshot(other, template)
 
 
 def test_damaged_run_json_and_lines_get_one_sentence_each(recorded, tmp_path):
