@@ -102,6 +102,9 @@ class RunWatch(QObject):
     def _load(self, job: Job, folder, snapshot):
         """The snapshot's weights as a WeightSnapshot (the first one also sets the replay's plan); None if it is
         not ready yet, damaged, or over the budget."""
+        from model.runtime import import_tensorflow
+
+        import_tensorflow()  # once for the process, its start-up log filtered (a no-op once imported)
         from model.nets.store import ModelFileError
         from model.train.replay import BUDGET_BYTES, ReplayPlan, Replayer, WeightSnapshot
         from model.train.run_folder import fallback_probe, load_architecture, load_snapshot

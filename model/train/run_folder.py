@@ -318,7 +318,10 @@ class RunFolder:
         files = self._event_files()
         if not files:
             return
+        from model.runtime import import_tensorflow
+
         try:
+            import_tensorflow()  # tensorboard reads records with TensorFlow's reader: imported once, quietly
             from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
             from tensorboard.util.tensor_util import make_ndarray
         except ImportError:

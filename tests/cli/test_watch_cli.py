@@ -60,7 +60,7 @@ def test_watch_print_refuses_a_missing_folder_in_one_line(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "watch", str(tmp_path / "nope"), "--print"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert done.stderr.strip() == f"digit-lens: {tmp_path / 'nope'}: no such folder."
+    assert done.stderr.strip() == f"digit-lens watch: argument DIR: {tmp_path / 'nope'}: not found (see digit-lens watch --help)"
 
 
 def test_train_run_dir_writes_the_recorders_folder(tmp_path, mnist_path):
