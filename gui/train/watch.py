@@ -39,6 +39,7 @@ class RunWatch(QObject):
         self._replayer = None
         self._probe = None
         self._budget_used = 0
+        self._full = False  # the replay's budget is spent: later snapshots are not loaded
         self._ended = None
         self._described = ""
         self._watcher = QFileSystemWatcher(self)
@@ -77,7 +78,10 @@ class RunWatch(QObject):
             try:
                 self._folder = RunFolder(self.path)
             except NotARun as exc:
-                job.report(("described", f"Not a run folder: {exc}"))
+                described = f"Not a run folder: {exc}"
+                if described != self._described:
+                    self._described = described
+                    job.report(("described", described))
                 return []
         folder = self._folder
         update = folder.poll()
@@ -89,6 +93,8 @@ class RunWatch(QObject):
         newest = None
         for snapshot in update.snapshots:
             job.check()
+            if self._full:
+                break
             loaded = self._load(job, folder, snapshot)
             if loaded is not None:
                 newest = loaded
@@ -126,8 +132,10 @@ class RunWatch(QObject):
             self._model = (model, model.to_json())  # loaded in safe mode: its architecture runs no code
         size = 4 * sum(int(np.prod(w.shape)) for w in weights)
         if self._budget_used + size > BUDGET_BYTES:
-            job.report(("noted", f"{snapshot.path.name} and later snapshots are not kept: they would take more than "
-                                 f"the replay's {BUDGET_BYTES // 2 ** 20} MB."))
+            if not self._full:
+                self._full = True
+                job.report(("noted", f"{snapshot.path.name} and later snapshots are not shown: the replay keeps at "
+                                     f"most {BUDGET_BYTES // 2 ** 20} MB of weights."))
             return None
         first = self._replayer is None
         if first:
