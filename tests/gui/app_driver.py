@@ -163,6 +163,7 @@ def scenario_watch(run_dir: str, logging: str, epochs: str, pause: str, script_d
     wait(lambda: window.train is not None and window.train.watching is not None, 60)
     tab = window.train
     wait(lambda: not tab.status.text().endswith("..."), 30)  # the first read of the folder
+    wait(lambda: window.is_ready, 120)  # the user looks at the window (TensorFlow loaded) before starting the script
     seen = {"status_before": tab.status.text(), "growth": []}
     script = start_script(Path(script_dir), Path(run_dir), logging, int(epochs), float(pause))
     last = None

@@ -19,7 +19,7 @@ def _grew_while_running(seen: dict) -> list[int]:
 def test_a_running_script_is_watched_live_and_replayed(tmp_path, logging):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    seen, done = drive("watch", str(run_dir), logging, str(EPOCHS), "1.0", str(tmp_path / "user"),
+    seen, done = drive("watch", str(run_dir), logging, str(EPOCHS), "1.5", str(tmp_path / "user"),
                        env=user_env(tmp_path), timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert seen["script_code"] == 0, seen["script_err"]
