@@ -25,6 +25,7 @@ from digit_lens.run_format import FORMAT, METRICS_FILE, MODEL_FILE, PROBE_FILE, 
 from model.train.monitoring import batch_value
 
 CSV_SUFFIXES = (".csv", ".log", ".txt")
+STALE_SECONDS = 120.0  # a running run that has written nothing for this long is said to be quiet
 SETTLE_SECONDS = 3.0  # a checkpoint that fails to load and has not changed for this long is damaged, not unfinished
 
 
@@ -153,8 +154,20 @@ class RunFolder:
             error = f" ({self.info['error']})" if self.info.get("error") else ""
             return (f"{self.info.get('model', 'A model')} recorded by Digit Lens' recorder"
                     f"{f' on {host}' if host else ''}, {status}"
-                    + (f" at {self.info['ended']}{error}." if self.ended else "."))
+                    + (f" at {self.info['ended']}{error}." if self.ended else f"{self._silence()}."))
         return "A run written by Keras' own callbacks (no end marker: it is followed until you stop watching)."
+
+    def _silence(self) -> str:
+        """For a run still marked running: how long nothing has been written, once that is over STALE_SECONDS (a
+        process killed, or a machine gone, cannot mark its end)."""
+        try:
+            quiet = time.time() - max(p.stat().st_mtime for p in (self.path / METRICS_FILE, self.path / RUN_FILE)
+                                      if p.exists())
+        except (OSError, ValueError):
+            return ""
+        if quiet < STALE_SECONDS:
+            return ""
+        return f", but nothing new for {quiet / 60:.0f} min: its process may have died or stalled"
 
     # -- polling ------------------------------------------------------------------------------
 
