@@ -38,4 +38,5 @@ def test_a_running_script_is_watched_live_and_replayed(tmp_path, logging):
     assert seen["first_shown"] == 0 and seen["last_shown"] == len(seen["ticks"]) - 1
     assert seen["first_last_differ"] > 1e-3  # the replay's first snapshot is not its last
     assert seen["sent_model"] and seen["sent_model"].startswith("squares at")
-    assert seen["filters_updates"] >= 1 and seen["notes"] == ""
+    assert seen["filters_updates"] >= 1  # the live first-layer weights and probe maps followed the snapshots
+    assert "damaged" not in seen["notes"] and "Could not" not in seen["notes"]  # (learning notes may come)
