@@ -122,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="add the training digits of a usps.npz (USPS zip-code scans)")
     train.add_argument("--init", metavar="MODEL", type=_existing_file,
                        help="start from this model's weights (fine-tuning) instead of a fresh --arch model")
+    train.add_argument("--devices", type=_device_choice, default="all", metavar="all|cpu|N",
+                       help="where to train: all (default) mirrors the model on every visible GPU with "
+                            "tf.distribute.MirroredStrategy (the CPU when there is none), cpu the CPU alone, N the first "
+                            "N GPUs. --batch-size is the global batch: each step's batch is split evenly over the "
+                            "devices (128 on 2 GPUs: 64 each); multiply it by N to give each device as much as one had")
 
     inspect = command("inspect", _command("classify", "run_inspect"), "show a model's data-flow table")
     inspect.add_argument("image", nargs="?", metavar="IMAGE")
@@ -180,6 +185,15 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _device_choice(text: str) -> str:
+    from model.train.devices import DeviceError, check_choice
+
+    try:
+        return check_choice(text.lower())
+    except DeviceError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _positive_float(text: str) -> float:

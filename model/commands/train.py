@@ -27,6 +27,9 @@ def run_train(args: argparse.Namespace) -> int:
         except DataError as exc:
             return fail(f"--dataset {args.dataset}: {exc}")
     import_tensorflow()
+    from model.train.devices import split_cpu_from_env
+
+    split_cpu_from_env()  # $DIGIT_LENS_LOGICAL_CPUS, before TensorFlow sets up its devices
     from model.nets.catalogue import SHIPPED_ARCHITECTURE
     from model.data.mnist import DataError, load_mnist
     from model.nets.store import ModelFileError, check_save_path
@@ -70,9 +73,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
-    """`train --folder`: the folder's images at the chosen size, then the usual run."""
+    """`train --folder`: the folder's files listed (no picture read yet), then the usual run, which decodes them."""
     from model.nets.catalogue import USUAL_SHAPES
-    from model.data.image_folder import DEFAULT_SIDE, FolderError, load_image_folder
+    from model.data.image_folder import DEFAULT_SIDE, FolderError, open_image_folder
 
     for given, flag in ((args.data, "--data"), (args.init, "--init"), (args.limit, "--limit"),
                         (args.augment, "--augment"), (args.styles, "--styles"), (args.scans, "--scans"),
@@ -81,18 +84,20 @@ def _train_on_folder(args: argparse.Namespace, out: Path) -> int:
             return fail(f"{flag} is for MNIST digits; it does not go with --folder.")
     args.arch = args.arch or "colour_cnn"
     side, _, channels = USUAL_SHAPES.get(args.arch, (DEFAULT_SIDE, DEFAULT_SIDE, 3))
-    print(f"Reading {args.folder}...", flush=True)
     try:
-        data = load_image_folder(args.folder, args.size or side, args.channels or channels,
+        data = open_image_folder(args.folder, args.size or side, args.channels or channels,
                                  args.validation_split, args.seed)
-        data.split(args.validation_split)
     except FolderError as exc:
         return fail(f"--folder: {exc}")
     except ValueError as exc:
         return fail(f"--validation-split: {exc}")
-    if data.skipped:
-        print(f"digit-lens: {data.skipped_note()}.", file=sys.stderr)
-    return _train_and_save(args, data, out)
+    if data.ignored:
+        print(f"digit-lens: {len(data.ignored)} file{'s' if len(data.ignored) > 1 else ''} without a picture's name "
+              f"ignored: {', '.join(data.ignored[:3])}{', ...' if len(data.ignored) > 3 else ''}.", file=sys.stderr)
+    try:
+        return _train_and_save(args, data, out)
+    finally:
+        data.close()
 
 
 def _train_on_stock(args: argparse.Namespace, out: Path) -> int:
@@ -150,6 +155,7 @@ def _check_real_writers(args: argparse.Namespace) -> str | None:
 def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
     from model.nets.architectures import build_for
     from model.nets.store import ModelFileError, load_model, save_model_atomic
+    from model.train.devices import DeviceError, describe, strategy_for
     from model.train.training import TrainConfig, evaluate, train
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
@@ -157,15 +163,20 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
                          cosine_decay=args.cosine, seed=args.seed, styles=max(0, args.styles), scans=max(0, args.scans),
                          unipen=args.unipen, unipen_copies=args.unipen_copies, usps=args.usps, csv_log=args.csv)
     names = getattr(data, "class_names", None)  # a folder's classes; None for MNIST's digits
-    if args.init:
-        try:
-            model = load_model(args.init)
-        except ModelFileError as exc:
-            return fail(f"--init: {exc}")
-    else:
-        model = build_for(args.arch, data)
-    what = f"{len(data.x_train):,} images in {len(names)} classes ({', '.join(names)})" if names else \
-        f"{len(data.x_train):,} digits"
+    try:
+        strategy = strategy_for(args.devices)
+    except DeviceError as exc:
+        return fail(f"--devices: {exc}")
+    with strategy.scope():  # the model's variables on every device the run uses
+        if args.init:
+            try:
+                model = load_model(args.init)
+            except ModelFileError as exc:
+                return fail(f"--init: {exc}")
+        else:
+            model = build_for(args.arch, data)
+    what = (f"{len(data.files):,} picture files in {len(names)} classes ({', '.join(names)})" if names else
+            f"{len(data.x_train):,} digits")
     print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "
           f"({model.count_params():,} parameters) on {data.source}: "
           f"{what}, {config.validation_split:.0%} held out for validation"
@@ -173,9 +184,9 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
           f"{f', plus {config.scans:,} scanned small' if config.scans else ''}"
           f"{f', plus UNIPEN training writers drawn {config.unipen_copies}x on the canvas' if config.unipen else ''}"
           f"{', plus USPS training digits' if config.usps else ''}"
-          f"{', augmented' if config.augment else ''}.", flush=True)
+          f"{', augmented' if config.augment else ''}; on {describe(strategy, config.batch_size)}.", flush=True)
     started = time.perf_counter()
-    table = _EpochTable(config.epochs, config.batch_size, "images/s" if names else "digits/s")
+    table = _EpochTable(config.epochs, config.batch_size, "images/s" if names else "digits/s", getattr(data, "progress", None))
     try:
         recording = []
         if args.run_dir:
@@ -184,8 +195,11 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
             recording.append(recorder_for(args.run_dir, data))
         result = train(model, data, config, on_batch=table.batch, on_epoch=table.epoch, extra_callbacks=recording)
     except KeyboardInterrupt:
+        table.interrupted()
         print("\nInterrupted: nothing written.", file=sys.stderr)
         return 130
+    if getattr(data, "skipped", ()):
+        print(f"digit-lens: {data.skipped_note()}.", file=sys.stderr)
     if result.diverged:
         return fail(f"{result.message} Nothing written: {out} is unchanged.")
     if result.stopped:
@@ -239,16 +253,17 @@ def _measured_info(model, data, evaluate) -> dict:
 
 class _EpochTable:
     """A progress line during each epoch (on stderr: redrawn on a terminal, a plain line every few seconds in a
-    log) and a table row on stdout at its end."""
+    log), with a folder's reading figures while its pictures are first read, and a table row on stdout at its end."""
 
     HEADER = f"{'epoch':>5}  {'loss':>8}  {'accuracy':>8}  {'val_loss':>8}  {'val_acc':>8}  {'seconds':>7}"
 
-    def __init__(self, epochs: int, batch_size: int, unit: str = "digits/s") -> None:
+    def __init__(self, epochs: int, batch_size: int, unit: str = "digits/s", reading=None) -> None:
         from model.commands.progress import ProgressLine
 
         self.epochs = epochs
         self.batch_size = batch_size
         self.unit = unit
+        self.reading = reading  # model.data.image_folder.ReadProgress, or None
         self._line = ProgressLine()
         print(self.HEADER, flush=True)
 
@@ -257,11 +272,17 @@ class _EpochTable:
 
         left = (progress.batches_per_epoch - progress.batch) * self.batch_size / max(progress.samples_per_second, 1e-9)
         settled = progress.batch >= 3  # the first batches' rate includes setting the epoch up
+        reading = self.reading is not None and not self.reading.finished
         self._line.show(f"epoch {progress.epoch + 1}/{self.epochs}  batch {progress.batch}/{progress.batches_per_epoch}"
                         f"  loss {progress.loss:.4f}  acc {progress.accuracy:.4f}"
-                        + (f"  {progress.samples_per_second:,.0f} {self.unit}  epoch ETA {duration(left)}" if settled else ""))
+                        + (f"  {progress.samples_per_second:,.0f} {self.unit}  epoch ETA {duration(max(left, 0))}"
+                           if settled else "")
+                        + (f"  | {self.reading.line()}" if reading else ""))
 
     def epoch(self, result) -> None:
         self._line.done()
         print(f"{result.epoch:>5}  {result.loss:>8.4f}  {result.accuracy:>8.4f}  {result.val_loss:>8.4f}  "
               f"{result.val_accuracy:>8.4f}  {result.seconds:>7.1f}", flush=True)
+
+    def interrupted(self) -> None:
+        self._line.done()

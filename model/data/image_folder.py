@@ -1,71 +1,309 @@
-"""A folder of the user's own images, one subfolder per class, as training data.
+"""A folder of the user's own images, one subfolder per class, as a streaming `tf.data` pipeline.
 
-Class names are the subfolder names in sorted order and every picture is resized exactly as
-`keras.utils.image_dataset_from_directory` (and the window's photo preprocessing) does it: bilinear, no
-anti-aliasing, no crop. Pictures are read with Pillow (`model.data.images.load_image`), so any format it reads
-works, and a file that cannot be read is skipped and named instead of ending the run.
+Class names are the subfolder names in sorted order. Listing the folder reads no picture: the files are decoded
+in a parallel `tf.data` map (Pillow, which releases the GIL while it decodes and reads CMYK JPEGs and PNGs or GIFs
+named .jpg by what they are), resized exactly as `keras.utils.image_dataset_from_directory` does it (bilinear,
+half-pixel centres, no anti-aliasing, no crop), and kept as uint8. A file that cannot be read is found inside that
+map, counted, named and skipped. The decoded pictures are cached in memory within `cache_budget_bytes()` and in a
+temporary folder on disk beyond it, so only the first epoch decodes; training starts with the first batch read.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import shutil
+import tempfile
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from model.data.mnist import hold_out
 from model.data.images import IMAGE_SUFFIXES
 
 DEFAULT_SIDE = 64
 SKIPPED_NAMED = 3  # skipped files named in the one-line report; the rest counted
+CACHE_ENV = "DIGIT_LENS_FOLDER_CACHE_MB"  # decoded pictures kept in memory up to this many MB, the rest on disk
+DEFAULT_CACHE_MB = 2048
+SHUFFLE_WINDOW = 1024  # pictures shuffled together in each epoch (at least 8 batches)
 
 
 class FolderError(Exception):
     """The folder cannot be trained on; the message says why in one sentence."""
 
 
-@dataclass(frozen=True)
+def cache_budget_bytes() -> int:
+    """How many bytes of decoded pictures a run keeps in memory ($DIGIT_LENS_FOLDER_CACHE_MB, default 2 GB)."""
+    try:
+        return max(0, int(float(os.environ.get(CACHE_ENV, DEFAULT_CACHE_MB)) * 2**20))
+    except ValueError:
+        return DEFAULT_CACHE_MB * 2**20
+
+
+class ReadProgress:
+    """How far the first pass over the files has come; updated from tf.data's threads, read from any thread."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._lock = threading.Lock()
+        self._seen: set[int] = set()
+        self._skipped: dict[int, str] = {}
+        self._started = 0.0
+        self._last = 0.0
+        self.decodes = 0  # files decoded in all: the folder's size once the cache holds every picture
+
+    def record(self, index: int, skipped_name: str | None) -> None:
+        now = time.perf_counter()
+        with self._lock:
+            if not self._seen:
+                self._started = now
+            self._seen.add(index)
+            self.decodes += 1
+            self._last = now
+            if skipped_name is not None:
+                self._skipped[index] = skipped_name
+
+    @property
+    def done(self) -> int:
+        return len(self._seen)
+
+    @property
+    def finished(self) -> bool:
+        return len(self._seen) >= self.total
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(sorted(self._skipped.values()))
+
+    @property
+    def rate(self) -> float:
+        """Files read per second so far (0 before the second file)."""
+        with self._lock:
+            seconds = self._last - self._started
+            return (len(self._seen) - 1) / seconds if seconds > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        rate = self.rate
+        return (self.total - self.done) / rate if rate > 0 else None
+
+    def line(self) -> str:
+        """'read 5,120 of 22,500 pictures (850/s, ETA 0:20), 2 skipped'."""
+        eta = self.eta_seconds
+        minutes, seconds = divmod(int(eta or 0), 60)
+        skipped = len(self._skipped)
+        return (f"read {self.done:,} of {self.total:,} pictures ({self.rate:,.0f}/s"
+                f"{f', ETA {minutes}:{seconds:02d}' if eta is not None and not self.finished else ''})"
+                f"{f', {skipped} skipped' if skipped else ''}")
+
+
+@dataclass
 class ImageFolder:
-    """A folder's pictures as uint8 (N, H, W, C) arrays (shuffled once), their labels and the class names.
+    """A folder's files (shuffled once), their labels and the class names; the pictures come as tf.data pipelines.
 
-    Shaped like `model.data.mnist.Mnist` for `model.train.training.train`: `split` holds out the last fraction, and
-    `x_test`/`y_test` are that held-out part (the folder has no separate test set)."""
+    The last `validation_split` of the shuffled files is held out; it doubles as the test set (`x_test`, `y_test`,
+    read through its own cached pipeline when first asked for)."""
 
-    images: np.ndarray
+    root: Path
+    files: tuple[str, ...]  # relative to root, in the shuffled order
     labels: np.ndarray
     class_names: tuple[str, ...]
-    skipped: tuple[str, ...]
-    source: str
+    image_shape: tuple[int, int, int]  # (size, size, channels)
     validation_split: float = 0.1
+    ignored: tuple[str, ...] = ()  # files whose names say they are no pictures (Thumbs.db, notes.txt)
+    progress: ReadProgress = field(init=False)
+    _held_out: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _validation: object = field(default=None, init=False, repr=False)
+    _cache_dir: str | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.progress = ReadProgress(len(self.files))
+        self.n_validation = int(round(len(self.files) * self.validation_split))
+        cut = len(self.files) - self.n_validation
+        if not 0.0 <= self.validation_split < 1.0:
+            raise ValueError(f"the validation split must be at least 0 and below 1 (got {self.validation_split:g}).")
+        if cut < 1 or (self.validation_split > 0 and self.n_validation < 1):
+            raise ValueError(f"a validation split of {self.validation_split:g} of {len(self.files):,} images "
+                             f"leaves {cut:,} to train on and {self.n_validation:,} to validate; each needs at least one.")
+        self.n_train = cut
 
     @property
-    def x_train(self) -> np.ndarray:
-        return self.images
+    def source(self) -> str:
+        return str(self.root)
 
     @property
-    def y_train(self) -> np.ndarray:
-        return self.labels
+    def picture_bytes(self) -> int:
+        """Bytes of all the decoded pictures (uint8)."""
+        return len(self.files) * int(np.prod(self.image_shape))
 
     @property
-    def x_test(self) -> np.ndarray:
-        return self.split(self.validation_split)[1][0]
-
-    @property
-    def y_test(self) -> np.ndarray:
-        return self.split(self.validation_split)[1][1]
-
-    def split(self, fraction: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """(train, validation): the last `fraction` of the (shuffled) pictures held out."""
-        return hold_out(self.images, self.labels, fraction, "images")
+    def skipped(self) -> tuple[str, ...]:
+        """The files found unreadable so far (all of them once the first epoch and validation have run)."""
+        return self.progress.skipped
 
     def skipped_note(self) -> str:
         """'3 files skipped (not readable as images): a.jpg, b.png, c.gif'; '' when none were."""
-        if not self.skipped:
+        skipped = self.skipped
+        if not skipped:
             return ""
-        names = ", ".join(self.skipped[:SKIPPED_NAMED]) + (", ..." if len(self.skipped) > SKIPPED_NAMED else "")
-        count = len(self.skipped)
-        return f"{count} file{'s' if count > 1 else ''} skipped (not readable as images): {names}"
+        names = ", ".join(skipped[:SKIPPED_NAMED]) + (", ..." if len(skipped) > SKIPPED_NAMED else "")
+        return f"{len(skipped)} file{'s' if len(skipped) > 1 else ''} skipped (not readable as images): {names}"
+
+    def training_dataset(self, batch_size: int, binary: bool = False, seed: int = 0):
+        """Shuffled batches of float32 pictures in 0..1 and their targets; the first epoch decodes and caches."""
+        import tensorflow as tf
+
+        pictures = self._pictures(0, self.n_train, "train")
+        # The files are in a shuffled order already; like image_dataset_from_directory (8 batches), each epoch then
+        # shuffles within a window, which the first batch waits for: a large one would wait for the whole folder.
+        buffer = min(self.n_train, max(SHUFFLE_WINDOW, 8 * batch_size))
+        batches = pictures.shuffle(buffer, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+        return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    def validation_dataset(self, batch_size: int, binary: bool = False):
+        """The held-out pictures in batches, as training_dataset gives them (None when none are held out)."""
+        import tensorflow as tf
+
+        if not self.n_validation:
+            return None
+        batches = self._validation_pictures().batch(batch_size)
+        return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+    @property
+    def x_test(self) -> np.ndarray:
+        return self._held_out_arrays()[0]
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return self._held_out_arrays()[1]
+
+    def picture(self, name: str) -> np.ndarray | None:
+        """The file `name` (relative to the folder) as training reads it: uint8 `image_shape`, None when unreadable."""
+        return _read_picture(self.root / name, self.image_shape)
+
+    def probe_image(self) -> np.ndarray:
+        """One readable picture (the first held-out one, else the first training one) as uint8, read now."""
+        for index in [*range(self.n_train, len(self.files)), *range(self.n_train)]:
+            picture = self.picture(self.files[index])
+            if picture is not None:
+                return picture
+        raise FolderError(f"no readable images in {self.root}.")
+
+    def close(self) -> None:
+        """Remove the on-disk cache, if any (also done when the object is collected)."""
+        if self._cache_dir:
+            shutil.rmtree(self._cache_dir, ignore_errors=True)
+            self._cache_dir = None
+
+    def _validation_pictures(self):
+        if self._validation is None:
+            self._validation = self._pictures(self.n_train, len(self.files), "validation")
+        return self._validation
+
+    def _held_out_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._held_out is None:
+            if not self.n_validation:
+                empty = np.zeros((0, *self.image_shape), np.uint8)
+                self._held_out = (empty, np.zeros(0, np.int64))
+            else:
+                pictures, labels = [], []
+                for batch, label in self._validation_pictures().batch(1024).as_numpy_iterator():
+                    pictures.append(batch)
+                    labels.append(label)
+                self._held_out = (np.concatenate(pictures), np.concatenate(labels).astype(np.int64))
+        return self._held_out
+
+    def _cache_file(self, part: str) -> str:
+        """'' (in memory) while the whole folder's pictures fit the budget, else a file in a temporary folder."""
+        if self.picture_bytes <= cache_budget_bytes():
+            return ""
+        if self._cache_dir is None:
+            self._cache_dir = tempfile.mkdtemp(prefix="digit-lens-folder-")
+            weakref.finalize(self, shutil.rmtree, self._cache_dir, True)
+        return os.path.join(self._cache_dir, part)
+
+    def _pictures(self, start: int, stop: int, part: str):
+        """uint8 (H, W, C) pictures and int64 labels of files[start:stop], decoded in parallel, unreadable ones
+        skipped, cached."""
+        import tensorflow as tf
+
+        paths = [str(self.root / name) for name in self.files]
+        shape, progress, files = self.image_shape, self.progress, self.files
+
+        def decode(index: np.int64) -> tuple[np.ndarray, np.bool_]:
+            i = int(index)
+            picture = _read_picture(paths[i], shape)
+            progress.record(i, files[i] if picture is None else None)
+            if picture is None:
+                return np.zeros(shape, np.uint8), np.bool_(False)
+            return picture, np.bool_(True)
+
+        def load(index, label):
+            picture, ok = tf.numpy_function(decode, [index], (tf.uint8, tf.bool), stateful=False)
+            return tf.ensure_shape(picture, shape), tf.ensure_shape(ok, ()), label
+
+        indices = np.arange(start, stop, dtype=np.int64)
+        ds = tf.data.Dataset.from_tensor_slices((indices, self.labels[start:stop]))
+        ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE).filter(lambda picture, ok, label: ok)
+        return ds.map(lambda picture, ok, label: (picture, label)).cache(self._cache_file(part))
+
+
+def _to_model_input(binary: bool):
+    """A batch's uint8 pictures as float32 in 0..1, and its labels as the loss takes them."""
+    import tensorflow as tf
+
+    def convert(pictures, labels):
+        targets = tf.cast(labels, tf.float32)[:, tf.newaxis] if binary else tf.cast(labels, tf.int32)
+        return tf.cast(pictures, tf.float32) / 255.0, targets
+
+    return convert
+
+
+def _read_picture(path: str | os.PathLike, shape: tuple[int, int, int]) -> np.ndarray | None:
+    """The picture at `path` as uint8 `shape` resized as image_dataset_from_directory does, or None when unreadable."""
+    from PIL import Image
+
+    height, width, channels = shape
+    mode = "L" if channels == 1 else "RGB"
+    try:
+        with Image.open(path) as image:
+            if image.format == "JPEG":  # decoded straight to grey or RGB at full size (no DCT scaling)
+                image.draft(mode, None)
+                if mode == "L":  # libjpeg's fast integer DCT, as TensorFlow's decoder uses it: Keras' very pixels
+                    image.decoderconfig = (1, 1)
+            pixels = np.asarray(image.convert(mode) if image.mode != mode else image)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    if pixels.ndim == 2:
+        pixels = pixels[..., np.newaxis]
+    return resize_bilinear(pixels, height, width)
+
+
+def _axis_weights(size_in: int, size_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TensorFlow's bilinear sampling along one axis (half-pixel centres): lower and upper source index, weight."""
+    scale = np.float32(size_in / size_out)
+    position = (np.arange(size_out, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
+    floor = np.floor(position)
+    lower = np.maximum(floor, 0).astype(np.intp)
+    upper = np.minimum(np.ceil(position), size_in - 1).astype(np.intp)
+    return lower, upper, (position - floor).astype(np.float32)
+
+
+def resize_bilinear(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """uint8 (h, w, c) resized to (height, width, c) as `tf.image.resize(..., "bilinear", antialias=False)` does,
+    rounded to uint8."""
+    top, bottom, y_weight = _axis_weights(pixels.shape[0], height)
+    left, right, x_weight = _axis_weights(pixels.shape[1], width)
+    rows_top = pixels[top].astype(np.float32)
+    rows_bottom = pixels[bottom].astype(np.float32)
+    x_weight = x_weight[None, :, None]
+    upper = rows_top[:, left] + (rows_top[:, right] - rows_top[:, left]) * x_weight
+    lower = rows_bottom[:, left] + (rows_bottom[:, right] - rows_bottom[:, left]) * x_weight
+    values = upper + (lower - upper) * y_weight[:, None, None]
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
 def class_folders(folder: str | os.PathLike) -> tuple[Path, list[Path]]:
@@ -83,42 +321,33 @@ def class_folders(folder: str | os.PathLike) -> tuple[Path, list[Path]]:
     return root, classes
 
 
-def load_image_folder(folder: str | os.PathLike, size: int = DEFAULT_SIDE, channels: int = 3,
+def open_image_folder(folder: str | os.PathLike, size: int = DEFAULT_SIDE, channels: int = 3,
                       validation_split: float = 0.1, seed: int = 0) -> ImageFolder:
-    """Every image under `folder`'s class subfolders at size x size with `channels` (1 grey, 3 colour)."""
+    """The files under `folder`'s class subfolders, to be read at size x size with `channels` (1 grey, 3 colour).
+
+    Only lists the files (no picture is opened); FolderError when a class has no image files, ValueError when the
+    validation split leaves either side empty."""
     root, classes = class_folders(folder)
-    images, labels, skipped, empty = [], [], [], []
+    files, labels, ignored, empty = [], [], [], []
     for label, class_folder in enumerate(classes):
-        files = sorted(p for p in class_folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-        read = 0
-        for path in files:
-            picture = _read(path, size, channels)
-            if picture is None:
-                skipped.append(str(path.relative_to(root)))
-                continue
-            images.append(picture)
-            labels.append(label)
-            read += 1
-        if not read:
+        found = 0
+        for dirpath, dirnames, filenames in os.walk(class_folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                relative = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
+                if name.startswith("."):
+                    continue
+                if os.path.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
+                    ignored.append(relative)
+                    continue
+                files.append(relative)
+                labels.append(label)
+                found += 1
+        if not found:
             empty.append(class_folder.name)
     if empty:
         raise FolderError(f"no readable images in {', '.join(empty)} (in {root}); every class folder needs at least one "
                           f"{'/'.join(s.lstrip('.') for s in IMAGE_SUFFIXES[:4])} image.")
-    order = np.random.default_rng(seed).permutation(len(images))
-    return ImageFolder(np.stack(images)[order], np.asarray(labels, np.int64)[order],
-                       tuple(p.name for p in classes), tuple(skipped), str(root), validation_split)
-
-
-def _read(path: Path, size: int, channels: int) -> np.ndarray | None:
-    """The picture at `path` resized to (size, size, channels) uint8, or None when it cannot be read."""
-    import tensorflow as tf
-
-    from model.data.images import ImageFileError, load_image
-    from model.inspect.photo import as_pixels
-
-    try:
-        pixels = as_pixels(load_image(path), channels)
-    except (ImageFileError, OSError, ValueError):
-        return None
-    resized = tf.image.resize(pixels, (size, size), method="bilinear", antialias=False).numpy()
-    return np.clip(np.round(resized), 0, 255).astype(np.uint8)
+    order = np.random.default_rng(seed).permutation(len(files))
+    return ImageFolder(root, tuple(files[i] for i in order), np.asarray(labels, np.int64)[order],
+                       tuple(p.name for p in classes), (size, size, channels), validation_split, tuple(ignored))

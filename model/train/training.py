@@ -6,6 +6,7 @@ import math
 import os
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -125,13 +126,13 @@ class ProgressCallback(keras.callbacks.Callback):
         self.paused_seconds = paused_seconds  # time spent paused so far, not counted in rates
         self._lock = threading.Lock()
         self._epoch = 0
-        self._last_reported = -1
+        self._last_reported = self._highest = -1
         self._epoch_start = 0.0
         self._paused_before = 0.0
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch = epoch
-        self._last_reported = -1
+        self._last_reported = self._highest = -1
         self._epoch_start = time.perf_counter()
         self._paused_before = self.paused_seconds()
 
@@ -149,6 +150,7 @@ class ProgressCallback(keras.callbacks.Callback):
                                            f"(the loss became {loss}); try a smaller learning rate.")
             return
         with self._lock:
+            self._highest = max(self._highest, batch)
             if batch <= self._last_reported:
                 return
             self._last_reported = batch
@@ -161,13 +163,15 @@ class ProgressCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = logs or {}
+        if not self.model.stop_training and self._highest >= 0:  # ran to the data's end: now the count is known
+            self.batches_per_epoch = self._highest + 1  # (a folder's unreadable files make fewer than estimated)
         result = EpochResult(
             epoch=epoch + 1, loss=float(logs.get("loss", math.nan)),
             accuracy=float(logs.get("accuracy", math.nan)),
             val_loss=float(logs.get("val_loss", math.nan)),
             val_accuracy=float(logs.get("val_accuracy", math.nan)),
             seconds=self._elapsed(),
-            complete=self._last_reported + 1 >= self.batches_per_epoch)
+            complete=self._highest + 1 >= self.batches_per_epoch)
         self.result.history.append(result)
         if self.on_epoch is not None:
             self.on_epoch(result)
@@ -207,34 +211,45 @@ def train(model: keras.Model, data: Mnist, config: TrainConfig,
           on_epoch: Callable[[EpochResult], None] | None = None,
           control: TrainingControl | None = None,
           extra_callbacks: list[keras.callbacks.Callback] | None = None) -> TrainResult:
-    """Train `model` in place on `data` (MNIST, or a model.data.image_folder.ImageFolder); progress goes to the two
-    functions as plain floats."""
+    """Train `model` in place on `data` (MNIST, or a model.data.image_folder.ImageFolder streamed from its files);
+    progress goes to the two functions as plain floats. The model trains on the devices of the tf.distribute strategy
+    it was built under (`model.train.devices.strategy_for`); `config.batch_size` is the global batch."""
     if config.epochs < 1 or config.batch_size < 1 or not config.learning_rate > 0:
         raise ValueError("epochs and batch size must be at least 1 and the learning rate positive")
     keras.utils.set_random_seed(config.seed)
-    (x_train, y_train), (x_val, y_val) = data.split(config.validation_split)
-    if config.styles:
-        x_train, y_train = with_style_digits(x_train, y_train, config.styles, config.seed)
-    if config.scans:
-        x_train, y_train = with_scanned_digits(x_train, y_train, config.scans, config.seed)
-    if config.unipen or config.usps:
-        x_train, y_train = with_real_writers(x_train, y_train, config.unipen, config.unipen_copies, config.usps,
-                                             config.seed)
-    batches = math.ceil(len(x_train) / config.batch_size)
+    binary = is_binary(model)
+    if hasattr(data, "training_dataset"):  # a folder: decoded in parallel during the first epoch, then cached
+        n_train = data.n_train
+        dataset = data.training_dataset(config.batch_size, binary, config.seed)
+        validation = data.validation_dataset(config.batch_size, binary)
+    else:
+        (x_train, y_train), (x_val, y_val) = data.split(config.validation_split)
+        if config.styles:
+            x_train, y_train = with_style_digits(x_train, y_train, config.styles, config.seed)
+        if config.scans:
+            x_train, y_train = with_scanned_digits(x_train, y_train, config.scans, config.seed)
+        if config.unipen or config.usps:
+            x_train, y_train = with_real_writers(x_train, y_train, config.unipen, config.unipen_copies, config.usps,
+                                                 config.seed)
+        n_train = len(x_train)
+        dataset = training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed, binary)
+        validation = (to_model_input(x_val), as_targets(y_val, binary)) if len(x_val) else None
+    batches = math.ceil(n_train / config.batch_size)
     learning_rate = config.learning_rate
     if config.cosine_decay:
         learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, batches * config.epochs, alpha=0.02)
-    compile_model(model, learning_rate)
+    with model.distribute_strategy.scope():  # the optimizer's variables live where the model's do
+        compile_model(model, learning_rate)
     result = TrainResult()
     controller = ControlCallback(control or TrainingControl(), result)
     progress = ProgressCallback(batches, config.batch_size, on_batch, on_epoch, result,
                                 lambda: controller.paused_seconds)
-    binary = is_binary(model)
-    validation = (to_model_input(x_val), as_targets(y_val, binary)) if len(x_val) else None
-    model.fit(training_dataset(x_train, y_train, config.batch_size, config.augment, config.seed, binary),
-              epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
-              callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(),
-                         *([keras.callbacks.CSVLogger(config.csv_log)] if config.csv_log else []), *(extra_callbacks or [])])
+    with warnings.catch_warnings():  # a folder's batches are counted in the first epoch: Keras warns when they end
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        model.fit(dataset, epochs=config.epochs, validation_data=validation, shuffle=False, verbose=0,
+                  callbacks=[controller, progress, keras.callbacks.TerminateOnNaN(),
+                             *([keras.callbacks.CSVLogger(config.csv_log)] if config.csv_log else []),
+                             *(extra_callbacks or [])])
     return result
 
 

@@ -15,7 +15,8 @@ def test_train_on_a_folder_then_classify_and_inspect_with_the_folders_class_name
                      "--validation-split", "0.25", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "1 file skipped (not readable as images): squares/broken.jpg" in result.stderr
-    assert "48 images in 2 classes (circles, squares), 25% held out" in result.stdout
+    assert "49 picture files in 2 classes (circles, squares), 25% held out" in result.stdout
+    assert "1 file without a picture's name ignored: squares/notes.txt" in result.stderr
     assert "Held-out accuracy:" in result.stdout and "on the 12 held-out images of shapes" in result.stdout
     for kind, seed in (("circles", 7001), ("squares", 8001)):
         shape_photo(kind, seed, size=(160, 120)).save(tmp_path / f"new_{kind}.png")
