@@ -105,8 +105,10 @@ def _preview(source, info: dict | None, labels: str | None, preprocessing: str |
 
 def _open(source, info: dict | None, labels: str | None, preprocessing: str | None):
     from model.runtime import import_tensorflow
+    from model.train.devices import split_cpu_from_env
 
     import_tensorflow()  # the window's first TensorFlow job: its native start-up log filtered
+    split_cpu_from_env()  # $DIGIT_LENS_LOGICAL_CPUS, before TensorFlow first sets up its devices (here, at start-up)
     from model.inspect.inspection import Inspector
     from model.spec import spec_for
     from model.nets.store import SHIPPED_MODEL, load_model

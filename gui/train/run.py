@@ -30,6 +30,7 @@ class TrainRequest:
     folder: str | None = None  # a folder of the user's images, one subfolder per class, instead of MNIST
     image_shape: tuple[int, int, int] = (64, 64, 3)  # the folder's (or stock set's) images at this size
     dataset: str | None = None  # a stock set from Keras' cache ("fashion_mnist", "cifar10") instead of MNIST
+    devices: str = "all"  # model.train.devices.strategy_for's choice: all, cpu or a number of devices
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class TrainRun(QObject):
     snapshot = Signal(object)  # Snapshot
     replayPlan = Signal(object, object)  # model.train.replay.ReplayPlan, the probe digit (uint8 28x28)
     weights = Signal(object)  # model.train.replay.WeightSnapshot, for the replay
+    reading = Signal(object)  # a folder's model.data.image_folder.ReadProgress, read by the tab's timer
     status = Signal(str)
 
     def __init__(self, request: TrainRequest) -> None:
@@ -91,25 +93,36 @@ class TrainRun(QObject):
 
     def run(self, job) -> TrainOutcome:
         """Train; a cancelled job (the window is closing) stops after the current batch and skips evaluation."""
-        request = self.request
         data = self._load_data()
-        data.split(request.config.validation_split)  # a split that leaves either side empty says so now
+        try:
+            return self._train(job, data)
+        finally:
+            getattr(data, "close", lambda: None)()  # a folder's on-disk cache, if it needed one
+
+    def _train(self, job, data) -> TrainOutcome:
+        request = self.request
+        names = getattr(data, "class_names", None)
+        streamed = hasattr(data, "training_dataset")  # a folder: its files are read during the first epoch
+        if not streamed:
+            data.split(request.config.validation_split)  # a split that leaves either side empty says so now
         job.check()
         self.status.emit("Building the model (TensorFlow starts up once)...")
         import keras
 
         from model.nets.architectures import build_for
         from model.inspect.inspection import Inspector
+        from model.train.devices import describe, strategy_for
         from model.train.replay import SnapshotRecorder
         from model.train.training import train
 
-        names = getattr(data, "class_names", None)
-        model = build_for(request.architecture, data)
-        probe = SnapshotTaker(model, Inspector(model, use_numpy=False), (data.x_test if len(data.x_test) else data.x_train)[PROBE_INDEX])
         config = request.config
-        n_train = len(data.split(config.validation_split)[0][0])
+        strategy = strategy_for(request.devices)
+        with strategy.scope():
+            model = build_for(request.architecture, data)
+        probe_image = data.probe_image() if streamed else data.x_test[PROBE_INDEX]
+        probe = SnapshotTaker(model, Inspector(model, use_numpy=False), probe_image)
+        n_train = data.n_train if streamed else len(data.split(config.validation_split)[0][0])
         batches = -(-n_train // config.batch_size)
-        probe_image = data.x_test[PROBE_INDEX]
         recorder = SnapshotRecorder(config.epochs, batches, lambda plan: self.replayPlan.emit(plan, probe_image),
                                     self.weights.emit)
         callbacks: list[keras.callbacks.Callback] = [probe.callback(self.snapshot.emit), recorder]
@@ -123,6 +136,9 @@ class TrainRun(QObject):
                                           data))
         self.snapshot.emit(probe.take(0.0))
         self.started.emit(config.epochs, batches, n_train)
+        if streamed:
+            self.reading.emit(data.progress)
+        self.status.emit(f"Training on {describe(strategy, config.batch_size)}.")
         result = train(model, data, config, on_batch=self.batchDone.emit, on_epoch=self.epochDone.emit,
                        control=self.control, extra_callbacks=callbacks)
         outcome = TrainOutcome(model, result)
@@ -134,7 +150,8 @@ class TrainRun(QObject):
                              "Measuring accuracy on the test set...")
             from model.train.training import confusion_matrix, evaluate
 
-            outcome.test_accuracy, outcome.predicted = evaluate(model, data.x_test, data.y_test)
+            outcome.test_accuracy, outcome.predicted = evaluate(model, data.x_test, data.y_test,
+                                                                batch_size=min(500, config.batch_size * 4))
             outcome.confusion = confusion_matrix(data.y_test, outcome.predicted, len(names or range(10)))
             outcome.test_images, outcome.test_labels = data.x_test, data.y_test
             outcome.test_set = (data.test_set() if request.dataset else
@@ -150,6 +167,9 @@ class TrainRun(QObject):
     def _load_data(self):
         """MNIST (all or its first N digits), a stock set from Keras' cache, or the request's image folder
         (FolderError and DataError say what is wrong)."""
+        from model.train.devices import split_cpu_from_env
+
+        split_cpu_from_env()  # before TensorFlow first sets up its devices, where this run is the first to use them
         request = self.request
         if request.dataset:
             from model.data.stock import STOCK_SETS, load_stock
@@ -159,11 +179,11 @@ class TrainRun(QObject):
             data = load_stock(request.dataset, height, channels)
             return data.subset(request.train_limit) if request.train_limit else data
         if request.folder:
-            from model.data.image_folder import load_image_folder
+            from model.data.image_folder import open_image_folder
 
-            self.status.emit(f"Reading the images in {Path(request.folder).name}...")
+            self.status.emit(f"Listing the pictures in {Path(request.folder).name}...")
             height, _, channels = request.image_shape
-            return load_image_folder(request.folder, height, channels, request.config.validation_split,
+            return open_image_folder(request.folder, height, channels, request.config.validation_split,
                                      request.config.seed)
         self.status.emit("Loading MNIST...")
         from model.data.mnist import load_mnist

@@ -17,6 +17,8 @@ from model.train import limits
 
 KERAS_SOURCE, LOCAL_SOURCE, FOLDER_SOURCE, FASHION_SOURCE, CIFAR_SOURCE = 0, 1, 2, 3, 4
 STOCK_SOURCES = {FASHION_SOURCE: "fashion_mnist", CIFAR_SOURCE: "cifar10"}  # Keras' stock sets, by the data box's index
+DEVICE_CHOICES = (("All GPUs (mirrored), else the CPU", "all"), ("CPU only", "cpu"), ("1 device", "1"),
+                  ("2 devices", "2"), ("4 devices", "4"), ("8 devices", "8"))
 
 
 class TrainSettings(QGroupBox):
@@ -44,6 +46,13 @@ class TrainSettings(QGroupBox):
         self.train_limit.setToolTip("Use only the first N training digits (quicker runs); 'all' uses every one")
         self.augment = QCheckBox("Augment (rotate, shift, scale, thicken)", objectName="trainAugment")
         self.cosine = QCheckBox("Cosine learning-rate decay", objectName="trainCosine")
+
+        self.devices = QComboBox(objectName="trainDevices")
+        for text, choice in DEVICE_CHOICES:
+            self.devices.addItem(text, choice)
+        self.devices.setToolTip("Where to train: every GPU (tf.distribute.MirroredStrategy; the CPU when there is none), "
+                                "the CPU alone, or the first N GPUs.\nThe batch size is the global batch: each step's "
+                                "batch is split evenly over the devices (128 on 2 GPUs: 64 each).")
 
         self.source = QComboBox(objectName="trainSource")
         self.source.addItems(["MNIST through Keras (downloads once)", "Local .npz or IDX folder",
@@ -93,6 +102,7 @@ class TrainSettings(QGroupBox):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Learning rate", self.learning_rate)
         form.addRow("Validation", self.validation)
+        form.addRow("Devices", self.devices)
         form.addRow("Training digits", self.train_limit)
         form.addRow(self.augment)
         form.addRow(self.cosine)
@@ -165,7 +175,7 @@ class TrainSettings(QGroupBox):
             architecture=self.architecture.currentData(), config=config,
             data_path=path if local else None, folder=path if folder else None, dataset=self.dataset,
             image_shape=(side, side, 3 if self.image_colour.isChecked() else 1),
-            train_limit=None if folder else self.train_limit.value() or None,
+            train_limit=None if folder else self.train_limit.value() or None, devices=self.devices.currentData(),
             tensorboard_dir=(self.tensorboard_dir.text().strip() or None) if self.tensorboard.isChecked() else None,
             run_dir=(self.record_dir.text().strip() or None) if self.record.isChecked() else None)
 

@@ -39,6 +39,7 @@ class TrainTab(QWidget):
         self._watch_notes: list[str] = []  # damaged files and the like in a watched folder
         self._watch_path: Path | None = None
         self._latest = None  # the newest BatchProgress, shown at the next tick
+        self._reading = None  # a folder's ReadProgress while its pictures are first read (and cached)
         self._epochs = self._batches = 0
         self._noun = "digits"  # what the run trains on: "digits" or a folder's "images"
         self._started_at = 0.0
@@ -168,6 +169,7 @@ class TrainTab(QWidget):
         run.epochDone.connect(self._on_epoch)
         run.snapshot.connect(self.filters.show_snapshot)
         run.status.connect(self.status.setText)
+        run.reading.connect(self._on_reading)
         self._set_running(True)
         self._started_at = time.perf_counter()
         self._job = self._worker.submit(run.run, self._on_finished, self._on_failed)
@@ -231,7 +233,7 @@ class TrainTab(QWidget):
 
     def _new_run(self) -> None:
         """Empty the views for a new run (trained here or watched); the curves keep earlier runs faded."""
-        self._history, self._latest, self._watch_notes = [], None, []
+        self._history, self._latest, self._watch_notes, self._reading = [], None, [], None
         self.epoch_table.set_history([])
         self.note.hide()
         self.progress.setValue(0)
@@ -384,13 +386,36 @@ class TrainTab(QWidget):
         self.note.setText("\n\n".join(notes))
         self.note.setVisible(bool(notes))
 
+    def _on_reading(self, reading) -> None:
+        self._reading = reading
+        self.progress.setFormat("Reading %p%")
+        self.progress.setValue(0)
+
+    def _show_reading(self) -> bool:
+        """While a folder's pictures are first read: the bar and status show the reading; False once it is done."""
+        reading = self._reading
+        if reading is None:
+            return False
+        if reading.finished or self._history:
+            self._reading = None
+            self.progress.setFormat("%p%")
+            return False
+        self.progress.setValue(round(100 * reading.done / max(reading.total, 1)))
+        control = self._run.control if self._run is not None else None
+        if control is not None and not control.paused and not control.stop_requested:
+            self.status.setText(f"Reading and caching the pictures: {reading.line()}; later epochs read the cache. "
+                                "Stop ends the run after this batch.")
+        return True
+
     def _show_progress(self) -> None:
+        reading = self._show_reading()
         progress = self._latest
         if progress is None or not self._batches:
             return
         done = progress.epoch * self._batches + progress.batch
         total = self._epochs * self._batches
-        self.progress.setValue(round(100 * done / total))
+        if not reading:
+            self.progress.setValue(round(100 * done / total))
         remaining = (total - done) * self.settings.batch_size.value() / max(progress.samples_per_second, 1e-9)
         minutes, seconds = divmod(int(remaining), 60)
         self.counters.setText(f"Epoch {progress.epoch + 1}/{self._epochs}, batch {progress.batch}/{self._batches}\n"
@@ -430,6 +455,8 @@ class TrainTab(QWidget):
 
     def _ended(self) -> None:
         self._ticker.stop()
+        self._reading = None
+        self.progress.setFormat("%p%")
         self._job = self._run = None
         self._set_running(False)
         self.runEnded.emit()

@@ -175,8 +175,11 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
                 return fail(f"--init: {exc}")
         else:
             model = build_for(args.arch, data)
-    what = (f"{len(data.files):,} picture files in {len(names)} classes ({', '.join(names)})" if names else
-            f"{len(data.x_train):,} digits")
+    if hasattr(data, "files"):  # a folder, listed: which files are pictures shows as they are read
+        what = f"{len(data.files):,} picture files in {len(names)} classes ({', '.join(names)})"
+    else:
+        what = f"{len(data.x_train):,} images in {len(names)} classes ({', '.join(names)})" if names else \
+            f"{len(data.x_train):,} digits"
     print(f"Training {model.name if args.init else args.arch}{f' from {args.init}' if args.init else ''} "
           f"({model.count_params():,} parameters) on {data.source}: "
           f"{what}, {config.validation_split:.0%} held out for validation"
@@ -204,7 +207,7 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
         return fail(f"{result.message} Nothing written: {out} is unchanged.")
     if result.stopped:
         print(result.message, file=sys.stderr)
-    info = _measured_info(model, data, evaluate)
+    info = _measured_info(model, data, evaluate, result, config.batch_size)
     try:
         save_model_atomic(model, out, info=info)
     except (ModelFileError, OSError) as exc:
@@ -230,7 +233,7 @@ def _index_training_pictures(model, data, validation_split: float) -> None:
           f"{index.calibrated_on}: {where}.")
 
 
-def _measured_info(model, data, evaluate) -> dict:
+def _measured_info(model, data, evaluate, result, batch_size: int) -> dict:
     """Accuracy on the test digits (or a folder's held-out images), printed, and what the saved model keeps."""
     names = getattr(data, "class_names", None)
     if names is None:
@@ -245,7 +248,11 @@ def _measured_info(model, data, evaluate) -> dict:
     if not len(data.x_test):
         print("No images held out (--validation-split 0): accuracy not measured.")
         return info
-    accuracy, _ = evaluate(model, data.x_test, data.y_test)
+    last = result.history[-1] if result.history else None
+    if last is not None and last.complete and last.val_accuracy == last.val_accuracy:
+        accuracy = last.val_accuracy  # Keras measured it on these very images after the last batch
+    else:
+        accuracy, _ = evaluate(model, data.x_test, data.y_test, batch_size=batch_size)
     test_set = f"{len(data.x_test):,} held-out images of {Path(data.source).name}"
     print(f"Held-out accuracy: {accuracy:.2%} on the {test_set}.")
     return {**info, "test_accuracy": accuracy, "test_set": f"the {test_set}"}

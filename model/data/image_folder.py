@@ -116,6 +116,7 @@ class ImageFolder:
     ignored: tuple[str, ...] = ()  # files whose names say they are no pictures (Thumbs.db, notes.txt)
     progress: ReadProgress = field(init=False)
     _held_out: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _train: object = field(default=None, init=False, repr=False)
     _validation: object = field(default=None, init=False, repr=False)
     _cache_dir: str | None = field(default=None, init=False, repr=False)
 
@@ -152,11 +153,19 @@ class ImageFolder:
         names = ", ".join(skipped[:SKIPPED_NAMED]) + (", ..." if len(skipped) > SKIPPED_NAMED else "")
         return f"{len(skipped)} file{'s' if len(skipped) > 1 else ''} skipped (not readable as images): {names}"
 
+    def split(self, fraction: float | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(train, held out) as uint8 arrays and labels, for whoever needs every picture at once (the novelty index):
+        read through the same cached pipelines, so after training no file is decoded again. `fraction` must be the
+        folder's own validation split."""
+        if fraction is not None and fraction != self.validation_split:
+            raise ValueError(f"this folder was split {self.validation_split:g}, not {fraction:g}.")
+        return _arrays(self._train_pictures(), self.image_shape), self._held_out_arrays()
+
     def training_dataset(self, batch_size: int, binary: bool = False, seed: int = 0):
         """Shuffled batches of float32 pictures in 0..1 and their targets; the first epoch decodes and caches."""
         import tensorflow as tf
 
-        pictures = self._pictures(0, self.n_train, "train")
+        pictures = self._train_pictures()
         # The files are in a shuffled order already; like image_dataset_from_directory (8 batches), each epoch then
         # shuffles within a window, which the first batch waits for: a large one would wait for the whole folder.
         buffer = min(self.n_train, max(SHUFFLE_WINDOW, 8 * batch_size))
@@ -198,6 +207,11 @@ class ImageFolder:
             shutil.rmtree(self._cache_dir, ignore_errors=True)
             self._cache_dir = None
 
+    def _train_pictures(self):
+        if self._train is None:
+            self._train = self._pictures(0, self.n_train, "train")
+        return self._train
+
     def _validation_pictures(self):
         if self._validation is None:
             self._validation = self._pictures(self.n_train, len(self.files), "validation")
@@ -209,11 +223,7 @@ class ImageFolder:
                 empty = np.zeros((0, *self.image_shape), np.uint8)
                 self._held_out = (empty, np.zeros(0, np.int64))
             else:
-                pictures, labels = [], []
-                for batch, label in self._validation_pictures().batch(1024).as_numpy_iterator():
-                    pictures.append(batch)
-                    labels.append(label)
-                self._held_out = (np.concatenate(pictures), np.concatenate(labels).astype(np.int64))
+                self._held_out = _arrays(self._validation_pictures(), self.image_shape)
         return self._held_out
 
     def _cache_file(self, part: str) -> str:
@@ -249,6 +259,15 @@ class ImageFolder:
         ds = tf.data.Dataset.from_tensor_slices((indices, self.labels[start:stop]))
         ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE).filter(lambda picture, ok, label: ok)
         return ds.map(lambda picture, ok, label: (picture, label)).cache(self._cache_file(part))
+
+
+def _arrays(pictures, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A pipeline's uint8 pictures and int64 labels as two arrays."""
+    images, labels = [np.zeros((0, *shape), np.uint8)], [np.zeros(0, np.int64)]
+    for batch, label in pictures.batch(1024).as_numpy_iterator():
+        images.append(batch)
+        labels.append(label)
+    return np.concatenate(images), np.concatenate(labels).astype(np.int64)
 
 
 def _to_model_input(binary: bool):

@@ -52,32 +52,38 @@ def training_devices() -> list[str]:
 
 
 def strategy_for(choice: str = "all"):
-    """The tf.distribute strategy for a device choice; DeviceError when the machine has fewer devices."""
+    """The tf.distribute strategy for a device choice: TensorFlow's default (no distribution at all) where one device
+    trains, MirroredStrategy over several; DeviceError when the machine has fewer devices than asked for."""
     import tensorflow as tf
 
     check_choice(choice)
     devices = training_devices()
+    gpus = "GPU" in devices[0]
     if choice == "cpu":
-        return tf.distribute.OneDeviceStrategy(tf.config.list_logical_devices("CPU")[0].name)
-    if choice == "all":
-        count = len(devices)
-    else:
-        count = int(choice)
-        if count > len(devices):
-            kind = "GPU" if "GPU" in devices[0] else "CPU device"
-            raise DeviceError(f"{count} devices asked for, but this machine has {len(devices)} {kind}"
-                              f"{'s' if len(devices) > 1 else ''} ({', '.join(devices)}).")
+        return tf.distribute.OneDeviceStrategy("/cpu:0") if gpus else tf.distribute.get_strategy()
+    count = len(devices) if choice == "all" else int(choice)
+    if count > len(devices):
+        kind = "GPU" if gpus else "CPU device"
+        raise DeviceError(f"{count} devices asked for, but this machine has {len(devices)} {kind}"
+                          f"{'s' if len(devices) > 1 else ''} ({', '.join(_short(d) for d in devices)}).")
     if count == 1:
-        return tf.distribute.OneDeviceStrategy(devices[0])
+        return tf.distribute.get_strategy()
     return tf.distribute.MirroredStrategy(devices[:count])
 
 
 def describe(strategy, batch_size: int) -> str:
-    """'2 devices (/job:localhost/.../CPU:0, ...): each batch of 128 split 64 per device' or 'one device (CPU:0)'."""
-    devices = list(strategy.extended.worker_devices)
-    short = ", ".join(d.split("/device:")[-1] for d in devices)
+    """'2 devices (CPU:0, CPU:1), mirrored: each batch of 128 split 64 per device' or 'one device (GPU:0)'."""
+    import tensorflow as tf
+
+    if strategy is tf.distribute.get_strategy() and not tf.distribute.has_strategy():
+        return f"one device ({_short(training_devices()[0])})"
+    devices = [_short(d) for d in strategy.extended.worker_devices]
     if len(devices) == 1:
-        return f"one device ({short})"
-    per = batch_size / len(devices)
-    return (f"{len(devices)} devices ({short}), mirrored: each batch of {batch_size} split "
-            f"{per:g} per device")
+        return f"one device ({devices[0]})"
+    return (f"{len(devices)} devices ({', '.join(devices)}), mirrored: each batch of {batch_size} split "
+            f"{batch_size / len(devices):g} per device")
+
+
+def _short(device: str) -> str:
+    """'/job:localhost/replica:0/task:0/device:CPU:1' -> 'CPU:1'."""
+    return device.split("device:")[-1]

@@ -54,3 +54,12 @@ def test_unusable_folders_and_mnist_only_options_get_one_line_and_status_2(tmp_p
     assert as_data.returncode == 2 and "--folder: " in as_data.stderr and "has one class folder (cats)" in as_data.stderr
     wrong = run_cli("train", "--size", "32", "--out", str(tmp_path / "x.keras"))
     assert wrong.returncode == 2 and "--size, --grey and --colour go with --folder" in wrong.stderr
+
+
+def test_devices_are_checked_before_training(tmp_path):
+    folder = make_folder(tmp_path / "shapes", per_class=4, corrupt=False)
+    wrong = run_cli("train", "--folder", str(folder), "--devices", "some", "--out", str(tmp_path / "x.keras"))
+    assert wrong.returncode == 2 and "'some' is not a device choice: use all, cpu or a number" in wrong.stderr
+    many = run_cli("train", "--folder", str(folder), "--devices", "64", "--out", str(tmp_path / "x.keras"))
+    assert many.returncode == 2 and "--devices: 64 devices asked for, but this machine has" in many.stderr
+    assert not (tmp_path / "x.keras").exists()
