@@ -4,6 +4,7 @@ Prints JSON: throughput of each (digits per second over one epoch), their ratio 
 GUI's responsiveness while training: the largest gap between ticks of a 10 ms QTimer (goal <= 100 ms).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_training_gui.py [--digits 20000] [--data mnist.npz]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_training_gui.py --folder DIR [--repeats 1]
 """
 
 from __future__ import annotations
@@ -76,6 +77,37 @@ def gui_fit(tab, arch: str, digits: int, batch_size: int) -> tuple[float, float,
     return tab._history[0].seconds, during_epoch, max(gap for gap, _ in gaps)
 
 
+def gui_folder_fit(tab, folder: str, arch: str, batch_size: int) -> dict:
+    """One epoch on an image folder in the tab: the largest 10 ms tick gaps (ms) while its pictures are read and
+    cached, and over the whole run, and how many ticks the reading had."""
+    from gui.train.settings import FOLDER_SOURCE
+
+    settings = tab.settings
+    settings.source.setCurrentIndex(FOLDER_SOURCE)
+    settings.data_path.setText(folder)
+    settings.architecture.setCurrentIndex(settings.architecture.findData(arch))
+    settings.epochs.setValue(1)
+    settings.batch_size.setValue(batch_size)
+    settings.validation.setValue(10)
+    gaps: list[tuple[float, bool]] = []  # (gap in ms, whether the folder was being read)
+    clock = QElapsedTimer()
+    ticker = QTimer(interval=10)
+    ticker.timeout.connect(lambda: gaps.append((clock.restart(), tab._reading is not None)))
+    started = time.perf_counter()
+    tab.start_button.click()
+    clock.start()
+    ticker.start()
+    loop = QEventLoop()
+    tab.runEnded.connect(loop.quit)
+    loop.exec()
+    ticker.stop()
+    reading = sorted(gap for gap, read in gaps if read)
+    return {"seconds": round(time.perf_counter() - started, 1), "reading_ticks": len(reading),
+            "max_tick_gap_ms_while_reading": max(reading, default=float("nan")),
+            "p99_tick_gap_ms_while_reading": reading[int(0.99 * (len(reading) - 1))] if reading else float("nan"),
+            "max_tick_gap_ms_whole_run": max(gap for gap, _ in gaps), "status": tab.status.text()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", default="cnn_small")
@@ -84,10 +116,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--data", default=os.environ.get("DIGIT_LENS_MNIST", str(SHARED_MNIST)),
                         help="MNIST .npz or IDX folder (default: $DIGIT_LENS_MNIST, else ../shared/data/mnist.npz)")
+    parser.add_argument("--folder", help="instead: one epoch of cats_dogs on this image folder in the tab, and the "
+                                         "tick gaps while its pictures are read (benchmarks/bench_folder.py makes one)")
     args = parser.parse_args()
 
     _app = QApplication([])  # held for the run
     from gui.train.tab import TrainTab
+
+    if args.folder:
+        tab = TrainTab()
+        tab.resize(1366, 740)
+        tab.show()
+        figures = [gui_folder_fit(tab, args.folder, "cats_dogs", args.batch_size) for _ in range(args.repeats)]
+        tab.shutdown()
+        print(json.dumps({"folder": args.folder, "runs": figures, "tick_gap_goal_ms": 100}, indent=2))
+        return
     from model.data.mnist import load_mnist
 
     data = load_mnist(args.data)

@@ -1,10 +1,10 @@
 """A folder of the user's own images, one subfolder per class, as a streaming `tf.data` pipeline.
 
 Class names are the subfolder names in sorted order. Listing the folder reads no picture: the files are decoded
-in a parallel `tf.data` map (Pillow, which releases the GIL while it decodes and reads CMYK JPEGs and PNGs or GIFs
-named .jpg by what they are), resized exactly as `keras.utils.image_dataset_from_directory` does it (bilinear,
-half-pixel centres, no anti-aliasing, no crop), and kept as uint8. A file that cannot be read is found inside that
-map, counted, named and skipped. The decoded pictures are cached in memory within `cache_budget_bytes()` and in a
+in a parallel `tf.data` map by TensorFlow's decoders and resized exactly as `keras.utils.image_dataset_from_directory`
+does it (bilinear, no anti-aliasing, no crop), then kept as uint8. A file the decoders refuse is dropped inside
+that map; once the rest are read, Pillow tries those few (CMYK JPEGs, TIFFs), and what it cannot read either is
+counted, named and skipped. The decoded pictures are cached in memory within `cache_budget_bytes()` and in a
 temporary folder on disk beyond it, so only the first epoch decodes; training starts with the first batch read.
 """
 
@@ -64,6 +64,9 @@ class ReadProgress:
             self._last = now
             if skipped_name is not None:
                 self._skipped[index] = skipped_name
+
+    def has(self, index: int) -> bool:
+        return index in self._seen
 
     @property
     def done(self) -> int:
@@ -236,29 +239,42 @@ class ImageFolder:
         return os.path.join(self._cache_dir, part)
 
     def _pictures(self, start: int, stop: int, part: str):
-        """uint8 (H, W, C) pictures and int64 labels of files[start:stop], decoded in parallel, unreadable ones
-        skipped, cached."""
+        """uint8 (H, W, C) pictures and int64 labels of files[start:stop], cached.
+
+        TensorFlow's decoders read the files in a parallel map, as image_dataset_from_directory does (so the pixels
+        are Keras' own); a file they refuse is dropped there (`ignore_errors`) and, once the others are read, Pillow
+        tries it (CMYK JPEGs, TIFFs): what Pillow cannot read either is named in `skipped`."""
         import tensorflow as tf
 
-        paths = [str(self.root / name) for name in self.files]
-        shape, progress, files = self.image_shape, self.progress, self.files
+        shape, progress = self.image_shape, self.progress
+        files, labels = self.files, self.labels
 
-        def decode(index: np.int64) -> tuple[np.ndarray, np.bool_]:
-            i = int(index)
-            picture = _read_picture(paths[i], shape)
-            progress.record(i, files[i] if picture is None else None)
-            if picture is None:
-                return np.zeros(shape, np.uint8), np.bool_(False)
-            return picture, np.bool_(True)
+        def decode(path):
+            picture = tf.image.decode_image(tf.io.read_file(path), channels=shape[2], expand_animations=False)
+            resized = tf.image.resize(picture, shape[:2], method="bilinear")  # antialias off, as in Keras
+            return tf.cast(tf.round(tf.clip_by_value(resized, 0.0, 255.0)), tf.uint8)
 
-        def load(index, label):
-            picture, ok = tf.numpy_function(decode, [index], (tf.uint8, tf.bool), stateful=False)
-            return tf.ensure_shape(picture, shape), tf.ensure_shape(ok, ()), label
+        def seen(index: np.int64) -> np.int64:
+            progress.record(int(index), None)
+            return index
 
-        indices = np.arange(start, stop, dtype=np.int64)
-        ds = tf.data.Dataset.from_tensor_slices((indices, self.labels[start:stop]))
-        ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE).filter(lambda picture, ok, label: ok)
-        return ds.map(lambda picture, ok, label: (picture, label)).cache(self._cache_file(part))
+        def rescue():
+            for index in range(start, stop):
+                if not progress.has(index):
+                    picture = _read_picture(self.root / files[index], shape)
+                    progress.record(index, files[index] if picture is None else None)
+                    if picture is not None:
+                        yield index, picture, labels[index]
+
+        paths = [str(self.root / name) for name in files[start:stop]]
+        read = tf.data.Dataset.from_tensor_slices((np.arange(start, stop, dtype=np.int64), paths, labels[start:stop]))
+        read = read.map(lambda i, path, label: (i, decode(path), label), num_parallel_calls=tf.data.AUTOTUNE)
+        read = read.ignore_errors().map(lambda i, picture, label: (
+            tf.ensure_shape(tf.numpy_function(seen, [i], tf.int64, stateful=True), ()), picture, label))
+        rescued = tf.data.Dataset.from_generator(rescue, output_signature=(
+            tf.TensorSpec((), tf.int64), tf.TensorSpec(shape, tf.uint8), tf.TensorSpec((), tf.int64)))
+        pictures = read.concatenate(rescued).map(lambda i, picture, label: (picture, label))
+        return pictures.cache(self._cache_file(part))
 
 
 def _arrays(pictures, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:

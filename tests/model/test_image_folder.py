@@ -43,17 +43,23 @@ def test_petimages_odd_files_are_read_by_what_they_are_and_broken_ones_named_in_
     assert data.skipped_note() == "2 files skipped (not readable as images): Cat/empty.jpg, Dog/truncated.jpg"
 
 
-@pytest.mark.parametrize("color_mode, channels, tolerance", [("grayscale", 1, 0.5), ("rgb", 3, 6.0)])
-def test_pictures_are_resized_as_image_dataset_from_directory_does(tmp_path, color_mode, channels, tolerance):
+@pytest.mark.parametrize("color_mode, channels", [("grayscale", 1), ("rgb", 3)])
+def test_pictures_are_read_and_resized_as_image_dataset_from_directory_does(tmp_path, color_mode, channels):
     folder = make_pet_folder(tmp_path / "pets", 12, odd_files=False)
     expected = keras.utils.image_dataset_from_directory(folder, image_size=(50, 50), color_mode=color_mode,
                                                         shuffle=False, batch_size=64, verbose=False)
     keras_pictures = next(iter(expected))[0].numpy()
     data = open_image_folder(folder, size=50, channels=channels, validation_split=0.0)
-    ours = np.stack([data.picture(os.path.relpath(path, folder)) for path in expected.file_paths]).astype(np.float32)
-    difference = np.abs(ours - keras_pictures)
-    # Grey: the same pixels as Keras' (rounded to 8 bits); colour: libjpeg's accurate DCT against TensorFlow's fast one.
-    assert difference.max() <= tolerance and difference.mean() < (0.26 if channels == 1 else 1.5)
+    ours = {int(label): [] for label in (0, 1)}
+    for pictures, labels in data.training_dataset(64):
+        for picture, label in zip(pictures.numpy(), labels.numpy()):
+            ours[int(label)].append(picture * 255.0)
+    for keras_picture, keras_label in zip(keras_pictures, next(iter(expected))[1].numpy()):
+        nearest = min(np.abs(picture - keras_picture).max() for picture in ours[int(keras_label)])
+        assert nearest <= 0.5 + 1e-3  # Keras' very pixels, kept as rounded 8-bit values
+    # The Pillow reader, for the files TensorFlow's decoders refuse, resizes the same way.
+    pillow = np.stack([data.picture(os.path.relpath(path, folder)) for path in expected.file_paths]).astype(np.float32)
+    assert np.abs(pillow - keras_pictures).mean() < (0.3 if channels == 1 else 1.5)
 
 
 def test_later_epochs_read_the_cache_in_memory_or_on_disk_beyond_the_budget(tmp_path, monkeypatch):
