@@ -90,9 +90,15 @@ def gui_folder_fit(tab, folder: str, arch: str, batch_size: int) -> dict:
     settings.batch_size.setValue(batch_size)
     settings.validation.setValue(10)
     gaps: list[tuple[float, bool]] = []  # (gap in ms, whether the folder was being read)
+    moments: list[tuple[float, str]] = []  # (seconds since Start, the status then), one per tick
     clock = QElapsedTimer()
     ticker = QTimer(interval=10)
-    ticker.timeout.connect(lambda: gaps.append((clock.restart(), tab._reading is not None)))
+
+    def tick() -> None:
+        gaps.append((clock.restart(), tab._reading is not None))
+        moments.append((round(time.perf_counter() - started, 2), tab.status.text()[:80]))
+
+    ticker.timeout.connect(tick)
     started = time.perf_counter()
     tab.start_button.click()
     clock.start()
@@ -105,7 +111,8 @@ def gui_folder_fit(tab, folder: str, arch: str, batch_size: int) -> dict:
     return {"seconds": round(time.perf_counter() - started, 1), "reading_ticks": len(reading),
             "max_tick_gap_ms_while_reading": max(reading, default=float("nan")),
             "p99_tick_gap_ms_while_reading": reading[int(0.99 * (len(reading) - 1))] if reading else float("nan"),
-            "max_tick_gap_ms_whole_run": max(gap for gap, _ in gaps), "status": tab.status.text()}
+            "max_tick_gap_ms_whole_run": max(gap for gap, _ in gaps), "status": tab.status.text(),
+            "largest_gaps": [(gap, *moments[i]) for i, (gap, _) in sorted(enumerate(gaps), key=lambda g: -g[1][0])[:3]]}
 
 
 def main() -> None:
