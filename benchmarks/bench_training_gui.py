@@ -112,7 +112,8 @@ def gui_folder_fit(tab, folder: str, arch: str, batch_size: int) -> dict:
             "max_tick_gap_ms_while_reading": max(reading, default=float("nan")),
             "p99_tick_gap_ms_while_reading": reading[int(0.99 * (len(reading) - 1))] if reading else float("nan"),
             "max_tick_gap_ms_whole_run": max(gap for gap, _ in gaps), "status": tab.status.text(),
-            "largest_gaps": [(gap, *moments[i]) for i, (gap, _) in sorted(enumerate(gaps), key=lambda g: -g[1][0])[:3]]}
+            "largest_gaps": [(gap, *moments[i - 1], *moments[i]) for i, (gap, _) in  # the ticks before and after
+                             sorted(enumerate(gaps), key=lambda g: -g[1][0])[:3] if i > 0]}
 
 
 def main() -> None:
