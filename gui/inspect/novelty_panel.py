@@ -365,7 +365,7 @@ def _index(job: Job, inspector, train_digits: int):
 def _index_chosen(job: Job, inspector, kind: str, source: str):
     """An index of the pictures the user chose, at the model's input size and channels, kept for the model; 10% of
     them held out to calibrate, as training holds them out."""
-    from model.data.image_folder import FolderError, load_image_folder
+    from model.data.image_folder import FolderError, open_image_folder
     from model.data.mnist import DataError
     from model.data.stock import load_stock
     from model.inspect.novelty import NoveltyUnavailable, index_training_data, save_data_index
@@ -373,7 +373,8 @@ def _index_chosen(job: Job, inspector, kind: str, source: str):
 
     height, _, channels = inspector.input_shape
     try:
-        data = (load_image_folder(source, height, channels) if kind == "folder" else load_stock(source, height, channels))
+        data = (open_image_folder(source, height, channels, 0.1) if kind == "folder" else
+                load_stock(source, height, channels))
         data.split(0.1)
     except (FolderError, DataError, ValueError) as exc:
         raise NoveltyUnavailable(f"Not indexed: {exc}") from None
