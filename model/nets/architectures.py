@@ -110,8 +110,9 @@ def build(name: str, input_shape: tuple[int, int, int] | None = None, classes: i
 
 def build_for(name: str, data) -> keras.Model:
     """A fresh model of the named architecture for `data`'s training images: one class per name and the
-    pictures' size and channels for a folder (`data.class_names`, `data.image_shape`), ten classes at DIGIT_SHAPE for MNIST."""
+    pictures' size and channels for a folder or stock set (`data.class_names`; a folder's `image_shape`, read
+    from no picture), ten classes at DIGIT_SHAPE for MNIST."""
     names = getattr(data, "class_names", None)
     if not names:
         return build(name, DIGIT_SHAPE, NUM_CLASSES)
-    return build(name, data.image_shape, len(names))
+    return build(name, getattr(data, "image_shape", None) or data.x_train.shape[1:], len(names))
