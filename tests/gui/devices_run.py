@@ -57,7 +57,7 @@ def main(folder: str, devices: str) -> dict:
     QApplication.processEvents()
     still_paused = tab.curves.point_count() == paused_at
     tab.pause_button.click()
-    wait(lambda: len(tab._history) >= 1)
+    wait(lambda: len(tab._history) >= 3)  # an epoch is 4 batches: on an idle machine one epoch can fit in one redraw
     live_points = tab.curves.point_count()  # curve points drawn while the run goes on
     wait(lambda: not tab.training)
     accuracy = tab._outcome.test_accuracy
