@@ -63,6 +63,11 @@ def run_train(args: argparse.Namespace) -> int:
         data = load_mnist(args.data)
     except DataError as exc:
         return fail(f"--data: {exc}")
+    return _subset_split_and_train(args, data, out)
+
+
+def _subset_split_and_train(args: argparse.Namespace, data, out: Path) -> int:
+    """--limit, the validation split, then the run: MNIST and the stock sets alike."""
     if args.limit:
         data = data.subset(args.limit)
     try:
@@ -116,13 +121,7 @@ def _train_on_stock(args: argparse.Namespace, out: Path) -> int:
         data = load_stock(stock.name, args.size or side, args.channels or channels)
     except DataError as exc:
         return fail(f"--dataset {args.dataset}: {exc}")
-    if args.limit:
-        data = data.subset(args.limit)
-    try:
-        data.split(args.validation_split)
-    except ValueError as exc:
-        return fail(f"--validation-split: {exc}")
-    return _train_and_save(args, data, out)
+    return _subset_split_and_train(args, data, out)
 
 
 def _stock_options_problem(args: argparse.Namespace) -> str | None:
