@@ -7,8 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from quiet_window import open_quiet_window
+from window_helpers import redraw
 
-from gui.common.scripting import line, scaled, stroke
+from gui.common.scripting import line
 from model.nets.store import SHIPPED_MODEL
 
 LOAD_TIMEOUT_MS = 120_000
@@ -100,13 +101,6 @@ def ready(window, qtbot, mnist_path):
     return window
 
 
-def draw(window, qtbot, strokes) -> None:
-    window.canvas.clear()
-    for points in strokes:
-        stroke(window.canvas, scaled(points, window.canvas))
-    qtbot.waitUntil(lambda: not window.draw._timer.isActive(), timeout=5000)
-
-
 def test_blank_canvas_shows_no_neighbours(ready):
     panel = ready.pipeline.novelty
     assert "Draw a digit" in panel.verdict.text()
@@ -115,13 +109,13 @@ def test_blank_canvas_shows_no_neighbours(ready):
 
 def test_scribbled_noise_scores_far_less_like_the_training_data_than_a_drawn_digit(ready, qtbot):
     panel = ready.pipeline.novelty
-    draw(ready, qtbot, SEVEN)
+    redraw(ready, qtbot, SEVEN)
     digit = ready.draw.novelty.novelty
     assert "typical" in panel.verdict.text() and digit.percentile < 90
     shown = panel.neighbours.labels
     assert len(shown) == 8 and shown.count("7") >= 6  # the nearest training digits of a 7 are mostly 7s
 
-    draw(ready, qtbot, SCRIBBLE)
+    redraw(ready, qtbot, SCRIBBLE)
     noise = ready.draw.novelty.novelty
     assert noise.percentile > 98 and noise.percentile > digit.percentile + 50
     assert noise.text.split(":")[0] in panel.verdict.text()
@@ -129,7 +123,7 @@ def test_scribbled_noise_scores_far_less_like_the_training_data_than_a_drawn_dig
 
 
 def test_clicking_a_neighbour_thumbnail_loads_it_onto_the_canvas(ready, qtbot, mnist):
-    draw(ready, qtbot, SEVEN)
+    redraw(ready, qtbot, SEVEN)
     panel = ready.pipeline.novelty
     grid = ready.findChild(type(panel.neighbours), "noveltyNeighbours")
     index = int(panel._shown[2])

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.common.scripting import scaled, stroke
 from model.data.sample_folder import make_sample_folder, shape_photo
 from quiet_window import open_quiet_window
+from window_helpers import redraw
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD_TIMEOUT_MS = 120_000
@@ -54,18 +54,11 @@ def shapes_window(window, qtbot, shapes_model):
     return window
 
 
-def draw(window, qtbot, strokes) -> None:
-    window.canvas.clear()
-    for points in strokes:
-        stroke(window.canvas, scaled(points, window.canvas))
-    qtbot.waitUntil(lambda: not window.draw._timer.isActive(), timeout=5000)
-
-
 def test_the_panel_names_the_folder_and_a_drawn_scribble_scores_as_unlike(shapes_window, qtbot):
     panel = shapes_window.pipeline.novelty
     assert panel.title.text() == "<b>How unlike the training photos of shapes?</b>"
     assert "Draw something to compare it with the training photos of shapes." in panel.verdict.text()
-    draw(shapes_window, qtbot, SCRIBBLE)
+    redraw(shapes_window, qtbot, SCRIBBLE)
     scribble = shapes_window.draw.novelty.novelty
     assert scribble.level == "unlike" and "unlike the training data" in panel.verdict.text()
     assert len(panel.neighbours.labels) == 8 and set(panel.neighbours.labels) <= {"circles", "squares"}

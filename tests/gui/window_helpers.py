@@ -53,6 +53,12 @@ def draw(window, qtbot, *strokes) -> None:
     settle(window, qtbot)
 
 
+def redraw(window, qtbot, strokes) -> None:
+    """Clear the canvas, then draw `strokes` (lists of canvas points) with real mouse events."""
+    window.canvas.clear()
+    draw(window, qtbot, *strokes)
+
+
 ONE = line((140, 40), (140, 240))
 ZERO = ellipse((140, 140), (60, 95))
 
