@@ -44,7 +44,7 @@ def test_held_out_writers_are_disjoint_from_the_training_writers_and_include_who
     from model.data.unipen import HELD_OUT_SITES
 
     train, held = unipen.split()
-    assert len(train) + len(held) == len(unipen)
+    assert len(train) + len(held) == len(unipen) - unipen.incomplete().sum()
     assert not set(train.writers) & set(held.writers)
     assert len(set(held.writers)) >= 0.2 * len(set(unipen.writers))  # at least a fifth of the writers
     assert not set(train.sites) & set(HELD_OUT_SITES)  # no writer of those sites trains
@@ -66,13 +66,33 @@ def test_a_subset_keeps_each_digits_strokes(unipen):
 def test_split_of_a_small_file_holds_out_whole_sites_and_one_writer_in_five(tmp_path):
     from model.data.unipen import load_unipen
 
-    dot = [np.array([[0, 0], [3, 4]])]
+    loop = [np.array([[0, 0], [3, 0], [3, 4], [0, 4], [0, 0]])]
     writers = [f"w{i:02d}" for i in range(10)] + ["a", "b"] + ["v"]
     sites = ["big"] * 10 + ["aga"] * 2 + ["val"]
-    path = write_pen_digits(tmp_path / "u.npz", [dot] * 13, range(13), writers, sites)
+    path = write_pen_digits(tmp_path / "u.npz", [loop] * 13, [0] * 13, writers, sites)
     train, held = load_unipen(path).split()
     assert sorted(held.writers) == ["aga/a", "aga/b", "big/w02", "big/w07"]
     assert "val/v" in set(train.writers)  # a site with few writers trains
+
+
+def test_digits_whose_strokes_are_missing_from_the_file_are_left_out_of_training_and_the_check(tmp_path, unipen):
+    from model.data.unipen import load_unipen
+
+    slash = [np.array([[0, 40], [10, 20], [21, 1]])]  # a bare slash: what is left of a slashed 0 without its ring
+    stem = [np.array([[5, 0], [5, 20], [6, 40]])]  # the stem of a 4 without its other stroke
+    ring = [np.array([[10, 0], [0, 20], [10, 40], [20, 20], [10, 0]])]
+    four = [np.array([[8, 0], [0, 25], [20, 25]]), np.array([[14, 10], [14, 40]])]
+    digits, labels = [slash, stem, stem, ring, four, [np.array([[3, 3]])]], [0, 4, 1, 0, 4, 6]
+    path = write_pen_digits(tmp_path / "u.npz", digits, labels, ["w"] * 6, ["val"] * 6)
+    whole = load_unipen(path)
+    assert whole.incomplete().tolist() == [True, True, False, False, False, True]  # a stem labelled 1 is a 1
+    train, held = whole.split()
+    assert train.labels.tolist() == [1, 0, 4] and len(held) == 0
+    assert len(whole.split(complete=False)[0]) == 6
+    # In the real file: 46 of ibm's digits (0s and 4s that are a bare slash, stem or bar) and a dot of val's.
+    missing = unipen.incomplete()
+    assert missing.sum() == 47 and (unipen.sites[missing] == "ibm").sum() == 46
+    assert set(unipen.labels[missing].tolist()) <= {0, 4, 6} and not (missing & (unipen.labels == 1)).any()
 
 
 def test_unusable_files_are_refused_with_a_message(tmp_path):
