@@ -156,13 +156,15 @@ class ImageFolder:
         names = ", ".join(skipped[:SKIPPED_NAMED]) + (", ..." if len(skipped) > SKIPPED_NAMED else "")
         return f"{len(skipped)} file{'s' if len(skipped) > 1 else ''} skipped (not readable as images): {names}"
 
-    def split(self, fraction: float | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """(train, held out) as uint8 arrays and labels, for whoever needs every picture at once (the novelty index):
-        read through the same cached pipelines, so after training no file is decoded again. `fraction` must be the
-        folder's own validation split."""
+    def split(self, fraction: float | None = None, most: int | None = None
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(train, held out) as uint8 arrays and labels, of the training part only the first `most` (all by default),
+        for whoever needs pictures at once (the novelty index): read through the same cached pipelines, so after
+        training no file is decoded again. `fraction` must be the folder's own validation split."""
         if fraction is not None and fraction != self.validation_split:
             raise ValueError(f"this folder was split {self.validation_split:g}, not {fraction:g}.")
-        return _arrays(self._train_pictures(), self.image_shape), self._held_out_arrays()
+        train = _arrays(self._train_pictures(), self.image_shape, min(self.n_train, most or self.n_train))
+        return train, self._held_out_arrays()
 
     def training_dataset(self, batch_size: int, binary: bool = False, seed: int = 0):
         """Shuffled batches of float32 pictures in 0..1 and their targets; the first epoch decodes and caches."""
@@ -226,7 +228,7 @@ class ImageFolder:
                 empty = np.zeros((0, *self.image_shape), np.uint8)
                 self._held_out = (empty, np.zeros(0, np.int64))
             else:
-                self._held_out = _arrays(self._validation_pictures(), self.image_shape)
+                self._held_out = _arrays(self._validation_pictures(), self.image_shape, self.n_validation)
         return self._held_out
 
     def _cache_file(self, part: str) -> str:
@@ -277,13 +279,15 @@ class ImageFolder:
         return pictures.cache(self._cache_file(part))
 
 
-def _arrays(pictures, shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """A pipeline's uint8 pictures and int64 labels as two arrays."""
-    images, labels = [np.zeros((0, *shape), np.uint8)], [np.zeros(0, np.int64)]
-    for batch, label in pictures.batch(1024).as_numpy_iterator():
-        images.append(batch)
-        labels.append(label)
-    return np.concatenate(images), np.concatenate(labels).astype(np.int64)
+def _arrays(pictures, shape: tuple[int, int, int], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """A pipeline's first `count` uint8 pictures and int64 labels as two arrays (fewer when files were skipped),
+    filled in place: no second copy of the pictures."""
+    images, labels, filled = np.empty((count, *shape), np.uint8), np.empty(count, np.int64), 0
+    for batch, label in pictures.take(count).batch(1024).as_numpy_iterator():
+        images[filled:filled + len(batch)] = batch
+        labels[filled:filled + len(batch)] = label
+        filled += len(batch)
+    return images[:filled], labels[:filled]
 
 
 def _to_model_input(binary: bool):

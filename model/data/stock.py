@@ -74,9 +74,15 @@ class StockData:
     def title(self) -> str:
         return self.stock.title
 
-    def split(self, fraction: float) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """(train, validation): the last `fraction` of the training pictures held out."""
-        return hold_out(self.x_train, self.y_train, fraction, f"{self.title} training images")
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.x_train.shape[1:])
+
+    def split(self, fraction: float, most: int | None = None
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(train, validation): the last `fraction` of the training pictures held out; of the rest the first `most`."""
+        (images, labels), validation = hold_out(self.x_train, self.y_train, fraction, f"{self.title} training images")
+        return (images[:most], labels[:most]), validation
 
     def subset(self, n_train: int, n_test: int | None = None) -> "StockData":
         """The first n_train training and n_test test pictures (for quick runs and tests)."""

@@ -340,6 +340,6 @@ def index_training_data(model, data, validation_split: float, input_scale: float
                         progress: Callable[[float], None] = lambda share: None) -> NoveltyIndex:
     """The index of a folder's or stock set's pictures (`model.data.image_folder.ImageFolder`,
     `model.data.stock.StockData`) as training split them: the training part indexed, the held-out part calibrating."""
-    (x_train, y_train), (x_held, _) = data.split(validation_split)
+    (x_train, y_train), (x_held, _) = data.split(validation_split, most=data_picture_count(data.image_shape))
     return build_data_index(model, x_train, y_train, x_held, training_title(data), tuple(data.class_names),
                             input_scale, progress)

@@ -73,6 +73,11 @@ def test_later_epochs_read_the_cache_in_memory_or_on_disk_beyond_the_budget(tmp_
         cache_dir = data._cache_dir
         assert (cache_dir is not None and any(os.scandir(cache_dir))) == on_disk
         assert len(data.x_test) + counts[0] == 20 + 3 and data.progress.decodes == len(data.files)
+        (everything, labels), _ = data.split()
+        (first, first_labels), (held, _) = data.split(most=4)  # what the novelty index asks for: a few, no copy
+        assert len(everything) == counts[0] and np.array_equal(first, everything[:4])
+        assert np.array_equal(first_labels, labels[:4]) and len(held) == len(data.x_test)
+        assert data.progress.decodes == len(data.files)  # read from the cache, not decoded again
         data.close()
         assert cache_dir is None or not os.path.exists(cache_dir)
 
