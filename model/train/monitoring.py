@@ -20,13 +20,24 @@ HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "sec
 
 
 def smooth(values: Sequence[float], weight: float) -> np.ndarray:
-    """TensorBoard's debiased exponential moving average; weight 0 returns the values unchanged."""
+    """TensorBoard's debiased exponential moving average; weight 0 returns the values unchanged.
+
+    Plain numpy (scipy.signal takes a second to import, which on the GUI thread froze the window at the first
+    curve): y[k] = weight * y[k-1] + (1 - weight) * x[k] in closed form over blocks short enough that weight**-k
+    stays far from overflowing."""
     if not 0.0 <= weight < 1.0:
         raise ValueError("smoothing weight must be in [0, 1)")
-    from scipy.signal import lfilter  # a second to import: on the first curve, not while the window opens
-
     values = np.asarray(values, dtype=np.float64)
-    running = lfilter([1.0 - weight], [1.0, -weight], values)
+    if weight == 0.0 or not len(values):
+        return values.copy()
+    block = int(np.clip(300.0 / -math.log10(weight), 1, 4096))  # weight**-block <= 1e300
+    running, previous = np.empty_like(values), 0.0
+    for start in range(0, len(values), block):
+        chunk = values[start:start + block]
+        powers = weight ** np.arange(len(chunk), dtype=np.float64)  # weight**k, k = 0..len-1
+        running[start:start + len(chunk)] = (weight * powers * previous
+                                             + (1.0 - weight) * powers * np.cumsum(chunk / powers))
+        previous = running[start + len(chunk) - 1]
     return running / (1.0 - weight ** np.arange(1, len(values) + 1))
 
 

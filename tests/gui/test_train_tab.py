@@ -202,6 +202,13 @@ def test_closing_the_window_mid_training_stops_cleanly(qtbot, mnist_path):
 def test_monitoring_helpers():
     assert np.allclose(smooth([1.0, 2.0, 3.0], 0.0), [1, 2, 3])
     assert smooth([5.0] * 4, 0.9) == pytest.approx([5.0] * 4)  # debiased: no ramp from zero
+    noisy = np.random.default_rng(1).normal(3.0, 10.0, 9000)
+    for weight in (0.01, 0.6, 0.99, 0.9999):  # long curves, every block size: the recurrence, step by step
+        expected, running = [], 0.0
+        for k, value in enumerate(noisy, start=1):
+            running = weight * running + (1.0 - weight) * value
+            expected.append(running / (1.0 - weight ** k))
+        assert np.allclose(smooth(noisy, weight), expected, rtol=1e-9, atol=1e-9)
     assert batch_value(0.5, 0.4, 2, 1) == pytest.approx(0.6) and batch_value(0.3, 9.0, 1, 0) == 0.3
     assert batch_value(0.5, 0.2, 4, 2) == pytest.approx(0.8)  # two batches since the last report
     history = [EpochResult(i + 1, 1.0 / (i + 1), 0.90 + 0.02 * i, 0.5, 0.95 - 0.01 * i, 1.0) for i in range(4)]
