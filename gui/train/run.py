@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from model.runtime import import_tensorflow
 from model.train.control import TrainingControl
+from model.train.records import TrainConfig, TrainResult
 
 SNAPSHOT_SECONDS = 2.0  # filters and feature maps refresh at most this often within an epoch
 PROBE_INDEX = 0  # the first test digit is the probe (a 7 in MNIST)
@@ -22,7 +24,7 @@ class TrainRequest:
     """Everything the tab's settings decide for one run."""
 
     architecture: str
-    config: Any  # model.train.training.TrainConfig
+    config: TrainConfig
     data_path: str | None  # None: Keras' download
     train_limit: int | None = None  # the first N training digits; None: all
     tensorboard_dir: str | None = None
@@ -49,7 +51,7 @@ class TrainOutcome:
     """A finished (or stopped) run: the model, its history and its test-set results."""
 
     model: Any  # keras.Model
-    result: Any  # model.train.training.TrainResult
+    result: TrainResult
     test_accuracy: float | None = None
     confusion: np.ndarray | None = None
     predicted: np.ndarray | None = None
@@ -107,6 +109,7 @@ class TrainRun(QObject):
             data.split(request.config.validation_split)  # a split that leaves either side empty says so now
         job.check()
         self.status.emit("Building the model (TensorFlow starts up once)...")
+        import_tensorflow()
         import keras
 
         from model.nets.architectures import build_for

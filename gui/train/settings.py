@@ -161,7 +161,7 @@ class TrainSettings(QGroupBox):
         problem = self.source_problem()
         if problem:
             raise ValueError(problem)
-        from model.train.training import TrainConfig
+        from model.train.records import TrainConfig  # not model.train.training: TensorFlow on the window's thread
 
         config = TrainConfig(epochs=self.epochs.value(), batch_size=self.batch_size.value(),
                              learning_rate=self.learning_rate.value(), validation_split=self.validation.value() / 100,

@@ -13,8 +13,8 @@ import numpy as np
 
 from model.inspect.colour_kernels import as_colour
 
-if TYPE_CHECKING:  # model.train.training imports TensorFlow; these helpers must not
-    from model.train.training import EpochResult
+if TYPE_CHECKING:
+    from model.train.records import EpochResult
 
 HISTORY_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 
