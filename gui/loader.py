@@ -92,21 +92,27 @@ class ModelLoader(QObject):
 
 
 def _preview(source, info: dict | None, labels: str | None, preprocessing: str | None):
+    _import_preprocessing()
     from model.inspect.preview import open_preview
     from model.nets.store import SHIPPED_MODEL
 
     inspector = open_preview(source or SHIPPED_MODEL, info, labels, preprocessing)
     if inspector is not None:
-        # Import preprocessing (and scipy) here: the GUI thread importing them while this thread imports
-        # TensorFlow next would wait on the modules both need.
         inspector.preprocess(np.zeros((2, 2), np.uint8))
     return inspector
+
+
+def _import_preprocessing() -> None:
+    """Import the preprocessing (scipy, a second or more) on this thread, whichever job comes first: imported by the
+    window's thread at the first drawing it would freeze the window, and wait on TensorFlow's import here."""
+    import model.inspect.preprocess  # noqa: F401
 
 
 def _open(source, info: dict | None, labels: str | None, preprocessing: str | None):
     from model.runtime import import_tensorflow
     from model.train.devices import split_cpu_from_env
 
+    _import_preprocessing()
     import_tensorflow()  # the window's first TensorFlow job: its native start-up log filtered
     split_cpu_from_env()  # $DIGIT_LENS_LOGICAL_CPUS, before TensorFlow first sets up its devices (here, at start-up)
     from model.inspect.inspection import Inspector

@@ -156,7 +156,7 @@ class DrawInspectTab(QWidget):
 
     def refresh(self) -> None:
         """Run the current drawing through preprocessing and the model, and update every panel."""
-        from model.inspect.preprocess import as_given as given  # scipy: imported on the first drawing, not at start-up
+        from model.inspect.preprocess import as_given as given  # scipy: the model loader's thread imported it
         from model.inspect.preprocess import preprocess
         from model.spec import DIGIT_SHAPE  # the preprocessing until a model is loaded
 

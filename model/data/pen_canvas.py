@@ -15,8 +15,6 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from model.data.digit_pages import made_in_chunks, preprocessed
-
 CANVAS_SIDE = 280
 BRUSH_SIZES = (6, 40)
 DEFAULT_BRUSH = 20.0
@@ -92,6 +90,8 @@ def canvas_page(strokes: Strokes, r: np.random.Generator, augment: bool = True) 
 
 
 def _chunk(job: tuple[list[Strokes], int, int, int, bool]) -> np.ndarray:
+    from model.data.digit_pages import preprocessed  # scipy: not imported by the canvas, which reads the sizes above
+
     digits, start, seed, copy, augment = job
     return preprocessed((canvas_page(strokes, np.random.default_rng([seed, copy, start + i, 29]), augment)
                          for i, strokes in enumerate(digits)), len(digits))
@@ -101,6 +101,8 @@ def pen_digit_inputs(digits: list[Strokes], copies: int = 1, seed: int = 0, work
                      ) -> np.ndarray:
     """Every digit's trajectory drawn `copies` times on the canvas (`canvas_page`, each copy its own sampling, size,
     place and brush) and preprocessed to MNIST's 28x28 uint8 (255 = ink): copy 0 of all digits, then copy 1, ..."""
+    from model.data.digit_pages import made_in_chunks
+
     jobs = [(digits[start:start + _CHUNK], start, seed, copy, augment)
             for copy in range(copies) for start in range(0, len(digits), _CHUNK)]
     return made_in_chunks(_chunk, jobs, workers)
