@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from import_watch import watch_imports  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget  # noqa: E402
@@ -209,10 +210,12 @@ def run() -> None:
     scenario, *args = sys.argv[1:]
     socket.socket.connect = _refuse  # the app must not reach for the network unasked
     socket.create_connection = _refuse
+    imports = watch_imports()
     app = QApplication([sys.argv[0]])
 
     def drive() -> None:
         seen = globals()[f"scenario_{scenario}"](*args)
+        seen["imported_on_window_thread"] = imports.names
         print("RESULT " + json.dumps(seen), flush=True)
         main_window().close()
 

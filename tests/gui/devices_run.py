@@ -14,6 +14,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from import_watch import watch_imports  # noqa: E402
+
+IMPORTS = watch_imports()
+
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -72,7 +76,8 @@ def main(folder: str, devices: str) -> dict:
     tab.shutdown()
     return {"accuracy": accuracy, "live_points": live_points, "snapshots": len(snapshots),
             "still_paused": still_paused, "devices_status": [s for s in statuses if "device" in s],
-            "epochs": len(tab._history), "finished": finished, "stopped": stopped}
+            "epochs": len(tab._history), "finished": finished, "stopped": stopped,
+            "imported_on_window_thread": IMPORTS.names}
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ def test_three_models_in_a_row_then_a_trained_one_each_read_a_drawn_1(tmp_path, 
     assert seen["copy_message"] == seen["copy_again_message"] == ""
     assert "broken.keras" in seen["broken_message"] and "Still using cnn_lens" in seen["broken_message"]
     assert seen["trained_model"] == "cnn_small" and "Test accuracy" in seen["trained"]
+    assert seen["imported_on_window_thread"] == []  # TensorFlow, Keras, scipy: on worker threads only
 
 
 def _lambda_model(path: Path) -> Path:
@@ -57,7 +58,7 @@ def test_a_refused_model_opened_before_tensorflow_loads_leaves_the_shipped_model
         path.write_bytes(b"PK\x03\x04 damaged" * 40)
     seen, done = drive("early_open", str(path), env=user_env(tmp_path))
     assert done.returncode == 0
-    assert not seen["tensorflow_loaded_when_opened"]
+    assert not seen["tensorflow_loaded_when_opened"] and seen["imported_on_window_thread"] == []
     assert seen["message"].startswith("Model not opened: ") and path.name in seen["message"]
     assert "partly" not in seen["message"] and "numpy" not in seen["message"]
     assert seen["ready"] and seen["model"] == "cnn_lens" and seen["read"] == "1"
@@ -67,7 +68,7 @@ def test_a_refused_model_opened_before_tensorflow_loads_leaves_the_shipped_model
 def test_every_setting_corrupted_still_starts_with_defaults(tmp_path):
     env = user_env(tmp_path)
     first, done = drive("start", env=env)  # a normal run writes the settings file
-    assert done.returncode == 0 and first["read"] == "1"
+    assert done.returncode == 0 and first["read"] == "1" and first["imported_on_window_thread"] == []
     stored = tmp_path / "config" / SETTINGS
     lines = stored.read_text().splitlines()
     keys = [line.split("=", 1)[0] for line in lines if "=" in line]

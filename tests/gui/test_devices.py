@@ -32,4 +32,5 @@ def test_two_logical_devices_train_as_one_does_with_live_curves_pause_and_stop(t
         assert run["live_points"] >= 3 and run["snapshots"] >= 5 and run["still_paused"]
         assert run["finished"].startswith("Finished 4 epochs") and "squares/broken.jpg" in run["finished"]
         assert run["stopped"].startswith("Stopped by request during epoch 1")
+        assert run["imported_on_window_thread"] == []  # Start imports TensorFlow on the run's thread, not the window's
     assert two["accuracy"] >= 0.9 and abs(two["accuracy"] - one["accuracy"]) <= 0.1  # 20 held-out images: 2 of noise
