@@ -18,6 +18,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -28,6 +29,7 @@ SKIPPED_NAMED = 3  # skipped files named in the one-line report; the rest counte
 CACHE_ENV = "DIGIT_LENS_FOLDER_CACHE_MB"  # decoded pictures kept in memory up to this many MB, the rest on disk
 DEFAULT_CACHE_MB = 2048
 SHUFFLE_WINDOW = 1024  # pictures shuffled together in each epoch (at least 8 batches)
+BLOCK = 64  # pictures read, noted and cached together
 
 
 class FolderError(Exception):
@@ -54,16 +56,18 @@ class ReadProgress:
         self._last = 0.0
         self.decodes = 0  # files decoded in all: the folder's size once the cache holds every picture
 
-    def record(self, index: int, skipped_name: str | None) -> None:
+    def record(self, indices: Iterable[int], skipped_name: str | None = None) -> None:
+        """Files `indices` have been read (one file, `skipped_name`, when it could not be)."""
         now = time.perf_counter()
         with self._lock:
             if not self._seen:
                 self._started = now
-            self._seen.add(index)
-            self.decodes += 1
+            for index in indices:
+                self._seen.add(index)
+                self.decodes += 1
+                if skipped_name is not None:
+                    self._skipped[index] = skipped_name
             self._last = now
-            if skipped_name is not None:
-                self._skipped[index] = skipped_name
 
     def has(self, index: int) -> bool:
         return index in self._seen
@@ -163,18 +167,20 @@ class ImageFolder:
         training no file is decoded again. `fraction` must be the folder's own validation split."""
         if fraction is not None and fraction != self.validation_split:
             raise ValueError(f"this folder was split {self.validation_split:g}, not {fraction:g}.")
-        train = _arrays(self._train_pictures(), self.image_shape, min(self.n_train, most or self.n_train))
+        train = _arrays(self._train_blocks(), self.image_shape, min(self.n_train, most or self.n_train))
         return train, self._held_out_arrays()
 
     def training_dataset(self, batch_size: int, binary: bool = False, seed: int = 0):
         """Shuffled batches of float32 pictures in 0..1 and their targets; the first epoch decodes and caches."""
         import tensorflow as tf
 
-        pictures = self._train_pictures()
         # The files are in a shuffled order already; like image_dataset_from_directory (8 batches), each epoch then
         # shuffles within a window, which the first batch waits for: a large one would wait for the whole folder.
+        # The cached blocks are shuffled within a window too, so later epochs mix pictures from far apart.
         buffer = min(self.n_train, max(SHUFFLE_WINDOW, 8 * batch_size))
-        batches = pictures.shuffle(buffer, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+        blocks = self._train_blocks().shuffle(max(1, buffer // BLOCK), seed=seed, reshuffle_each_iteration=True)
+        pictures = blocks.unbatch().shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+        batches = pictures.batch(batch_size)
         return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     def validation_dataset(self, batch_size: int, binary: bool = False):
@@ -183,7 +189,7 @@ class ImageFolder:
 
         if not self.n_validation:
             return None
-        batches = self._validation_pictures().batch(batch_size)
+        batches = self._validation_blocks().rebatch(batch_size)
         return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     @property
@@ -212,14 +218,14 @@ class ImageFolder:
             shutil.rmtree(self._cache_dir, ignore_errors=True)
             self._cache_dir = None
 
-    def _train_pictures(self):
+    def _train_blocks(self):
         if self._train is None:
-            self._train = self._pictures(0, self.n_train, "train")
+            self._train = self._blocks(0, self.n_train, "train")
         return self._train
 
-    def _validation_pictures(self):
+    def _validation_blocks(self):
         if self._validation is None:
-            self._validation = self._pictures(self.n_train, len(self.files), "validation")
+            self._validation = self._blocks(self.n_train, len(self.files), "validation")
         return self._validation
 
     def _held_out_arrays(self) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +234,7 @@ class ImageFolder:
                 empty = np.zeros((0, *self.image_shape), np.uint8)
                 self._held_out = (empty, np.zeros(0, np.int64))
             else:
-                self._held_out = _arrays(self._validation_pictures(), self.image_shape, self.n_validation)
+                self._held_out = _arrays(self._validation_blocks(), self.image_shape, self.n_validation)
         return self._held_out
 
     def _cache_file(self, part: str) -> str:
@@ -240,12 +246,13 @@ class ImageFolder:
             weakref.finalize(self, shutil.rmtree, self._cache_dir, True)
         return os.path.join(self._cache_dir, part)
 
-    def _pictures(self, start: int, stop: int, part: str):
-        """uint8 (H, W, C) pictures and int64 labels of files[start:stop], cached.
+    def _blocks(self, start: int, stop: int, part: str):
+        """uint8 (n, H, W, C) pictures and int64 labels of files[start:stop], in blocks of up to BLOCK, cached.
 
         TensorFlow's decoders read the files in a parallel map, as image_dataset_from_directory does (so the pixels
         are Keras' own); a file they refuse is dropped there (`ignore_errors`) and, once the others are read, Pillow
-        tries it (CMYK JPEGs, TIFFs): what Pillow cannot read either is named in `skipped`."""
+        tries it (CMYK JPEGs, TIFFs): what Pillow cannot read either is named in `skipped`. The cache keeps whole
+        blocks: one allocation per BLOCK pictures, not per picture, and progress is noted once per block."""
         import tensorflow as tf
 
         shape, progress = self.image_shape, self.progress
@@ -256,37 +263,40 @@ class ImageFolder:
             resized = tf.image.resize(picture, shape[:2], method="bilinear")  # antialias off, as in Keras
             return tf.cast(tf.round(tf.clip_by_value(resized, 0.0, 255.0)), tf.uint8)
 
-        def seen(index: np.int64) -> np.int64:
-            progress.record(int(index), None)
-            return index
+        def seen(indices: np.ndarray) -> np.ndarray:
+            progress.record(indices.tolist())
+            return indices
 
         def rescue():
             for index in range(start, stop):
                 if not progress.has(index):
                     picture = _read_picture(self.root / files[index], shape)
-                    progress.record(index, files[index] if picture is None else None)
+                    progress.record([index], files[index] if picture is None else None)
                     if picture is not None:
-                        yield index, picture, labels[index]
+                        yield picture, labels[index]
 
         paths = [str(self.root / name) for name in files[start:stop]]
         read = tf.data.Dataset.from_tensor_slices((np.arange(start, stop, dtype=np.int64), paths, labels[start:stop]))
         read = read.map(lambda i, path, label: (i, decode(path), label), num_parallel_calls=tf.data.AUTOTUNE)
-        read = read.ignore_errors().map(lambda i, picture, label: (
-            tf.ensure_shape(tf.numpy_function(seen, [i], tf.int64, stateful=True), ()), picture, label))
+        read = read.ignore_errors().batch(BLOCK).map(lambda i, pictures, label: (
+            tf.numpy_function(seen, [i], tf.int64, stateful=True), pictures, label))
+        read = read.map(lambda i, pictures, label: (pictures, label))
         rescued = tf.data.Dataset.from_generator(rescue, output_signature=(
-            tf.TensorSpec((), tf.int64), tf.TensorSpec(shape, tf.uint8), tf.TensorSpec((), tf.int64)))
-        pictures = read.concatenate(rescued).map(lambda i, picture, label: (picture, label))
-        return pictures.cache(self._cache_file(part))
+            tf.TensorSpec(shape, tf.uint8), tf.TensorSpec((), tf.int64))).batch(BLOCK)
+        return read.concatenate(rescued).cache(self._cache_file(part))
 
 
-def _arrays(pictures, shape: tuple[int, int, int], count: int) -> tuple[np.ndarray, np.ndarray]:
-    """A pipeline's first `count` uint8 pictures and int64 labels as two arrays (fewer when files were skipped),
-    filled in place: no second copy of the pictures."""
+def _arrays(blocks, shape: tuple[int, int, int], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `count` uint8 pictures and int64 labels of a pipeline's blocks as two arrays (fewer when files were
+    skipped), filled in place: no second copy of the pictures."""
     images, labels, filled = np.empty((count, *shape), np.uint8), np.empty(count, np.int64), 0
-    for batch, label in pictures.take(count).batch(1024).as_numpy_iterator():
-        images[filled:filled + len(batch)] = batch
-        labels[filled:filled + len(batch)] = label
-        filled += len(batch)
+    for block, label in blocks.as_numpy_iterator():
+        take = min(len(block), count - filled)
+        images[filled:filled + take] = block[:take]
+        labels[filled:filled + take] = label[:take]
+        filled += take
+        if filled == count:
+            break
     return images[:filled], labels[:filled]
 
 
