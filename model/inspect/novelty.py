@@ -141,7 +141,8 @@ class NoveltyIndex:
         return np.concatenate(scores).astype(np.float32)
 
     def save(self, path: Path, with_images: bool = False) -> None:
-        """Write the index atomically; the images only `with_images` (MNIST's digits come from MNIST again)."""
+        """Write the index atomically; the images only `with_images` (MNIST's digits come from MNIST again).
+        Uncompressed: photos and float features barely compress, and zlib took half a second after every run."""
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".part")
         extra = {}
@@ -150,8 +151,8 @@ class NoveltyIndex:
                      "unit": np.array(self.unit),
                      "class_names": np.array(list(self.class_names or ()), dtype=str)}
         with open(partial, "wb") as out:
-            np.savez_compressed(out, layer=np.array(self.layer), embeddings=self.embeddings, labels=self.labels,
-                                calibration=self.calibration, **extra)
+            np.savez(out, layer=np.array(self.layer), embeddings=self.embeddings, labels=self.labels,
+                     calibration=self.calibration, **extra)
         os.replace(partial, path)
 
     @classmethod
