@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-MIN_CONFIDENCE = 0.30
+MIN_CONFIDENCE = 0.50
 MIN_MARGIN = 0.80
 
 
