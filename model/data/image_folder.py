@@ -4,9 +4,8 @@ Class names are the subfolder names in sorted order. Listing the folder reads no
 in a parallel `tf.data` map by TensorFlow's decoders and resized exactly as `keras.utils.image_dataset_from_directory`
 does it (bilinear, no anti-aliasing, no crop), then kept as uint8. A file the decoders refuse is dropped inside
 that map; once the rest are read, Pillow tries those few (CMYK JPEGs, TIFFs), and what it cannot read either is
-counted, named and skipped. The decoded pictures are kept in one uint8 array per part (training, held out): in
-memory within `cache_budget_bytes()`, beyond it a file in a temporary folder mapped into memory; only the first epoch
-decodes, training starts with the first block read, and the novelty index takes its pictures as views of that array.
+counted, named and skipped. The decoded pictures are cached in memory within `cache_budget_bytes()` and in a
+temporary folder on disk beyond it, so only the first epoch decodes; training starts with the first batch read.
 """
 
 from __future__ import annotations
@@ -123,8 +122,9 @@ class ImageFolder:
     validation_split: float = 0.1
     ignored: tuple[str, ...] = ()  # files whose names say they are no pictures (Thumbs.db, notes.txt)
     progress: ReadProgress = field(init=False)
-    _train: "_PictureStore | None" = field(default=None, init=False, repr=False)
-    _validation: "_PictureStore | None" = field(default=None, init=False, repr=False)
+    _held_out: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _train: object = field(default=None, init=False, repr=False)
+    _validation: object = field(default=None, init=False, repr=False)
     _cache_dir: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -163,12 +163,12 @@ class ImageFolder:
     def split(self, fraction: float | None = None, most: int | None = None
               ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """(train, held out) as uint8 arrays and labels, of the training part only the first `most` (all by default),
-        for whoever needs pictures at once (the novelty index): views of the cache (no copy), so after training no
-        file is decoded again. `fraction` must be the folder's own validation split."""
+        for whoever needs pictures at once (the novelty index): read through the same cached pipelines, so after
+        training no file is decoded again. `fraction` must be the folder's own validation split."""
         if fraction is not None and fraction != self.validation_split:
             raise ValueError(f"this folder was split {self.validation_split:g}, not {fraction:g}.")
-        pictures, labels = self._train_store().everything()
-        return (pictures[:most], labels[:most]), self._held_out_arrays()
+        train = _arrays(self._train_blocks(), self.image_shape, min(self.n_train, most or self.n_train))
+        return train, self._held_out_arrays()
 
     def training_dataset(self, batch_size: int, binary: bool = False, seed: int = 0):
         """Shuffled batches of float32 pictures in 0..1 and their targets; the first epoch decodes and caches."""
@@ -176,9 +176,10 @@ class ImageFolder:
 
         # The files are in a shuffled order already; like image_dataset_from_directory (8 batches), each epoch then
         # shuffles within a window, which the first batch waits for: a large one would wait for the whole folder.
-        # Later epochs also take the cached blocks in a new order each time, mixing pictures from far apart.
+        # The cached blocks are shuffled within a window too, so later epochs mix pictures from far apart.
         buffer = min(self.n_train, max(SHUFFLE_WINDOW, 8 * batch_size))
-        pictures = self._train_store().dataset(seed).unbatch().shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+        blocks = self._train_blocks().shuffle(max(1, buffer // BLOCK), seed=seed, reshuffle_each_iteration=True)
+        pictures = blocks.unbatch().shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
         batches = pictures.batch(batch_size)
         return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
@@ -188,7 +189,7 @@ class ImageFolder:
 
         if not self.n_validation:
             return None
-        batches = self._validation_store().dataset().unbatch().batch(batch_size)
+        batches = self._validation_blocks().rebatch(batch_size)
         return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     @property
@@ -212,122 +213,91 @@ class ImageFolder:
         raise FolderError(f"no readable images in {self.root}.")
 
     def close(self) -> None:
-        """Let go of the cached pictures and remove the on-disk cache, if any (also done when the object is
-        collected)."""
-        self._train = self._validation = None
+        """Remove the on-disk cache, if any (also done when the object is collected)."""
         if self._cache_dir:
             shutil.rmtree(self._cache_dir, ignore_errors=True)
             self._cache_dir = None
 
-    def _train_store(self) -> "_PictureStore":
+    def _train_blocks(self):
         if self._train is None:
-            self._train = _PictureStore(self, 0, self.n_train, self._cache_file("train"))
+            self._train = self._blocks(0, self.n_train, "train")
         return self._train
 
-    def _validation_store(self) -> "_PictureStore":
+    def _validation_blocks(self):
         if self._validation is None:
-            self._validation = _PictureStore(self, self.n_train, len(self.files), self._cache_file("validation"))
+            self._validation = self._blocks(self.n_train, len(self.files), "validation")
         return self._validation
 
     def _held_out_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if not self.n_validation:
-            return np.zeros((0, *self.image_shape), np.uint8), np.zeros(0, np.int64)
-        return self._validation_store().everything()
+        if self._held_out is None:
+            if not self.n_validation:
+                empty = np.zeros((0, *self.image_shape), np.uint8)
+                self._held_out = (empty, np.zeros(0, np.int64))
+            else:
+                self._held_out = _arrays(self._validation_blocks(), self.image_shape, self.n_validation)
+        return self._held_out
 
-    def _cache_file(self, part: str) -> str | None:
-        """None (in memory) while the whole folder's pictures fit the budget, else a file in a temporary folder."""
+    def _cache_file(self, part: str) -> str:
+        """'' (in memory) while the whole folder's pictures fit the budget, else a file in a temporary folder."""
         if self.picture_bytes <= cache_budget_bytes():
-            return None
+            return ""
         if self._cache_dir is None:
             self._cache_dir = tempfile.mkdtemp(prefix="digit-lens-folder-")
             weakref.finalize(self, shutil.rmtree, self._cache_dir, True)
-        return os.path.join(self._cache_dir, f"{part}.uint8")
+        return os.path.join(self._cache_dir, part)
 
+    def _blocks(self, start: int, stop: int, part: str):
+        """uint8 (n, H, W, C) pictures and int64 labels of files[start:stop], in blocks of up to BLOCK, cached.
 
-class _PictureStore:
-    """One part of a folder (its training or held-out files) as decoded pictures: one uint8 array, in memory or a
-    file mapped from disk, filled by the first whole pass over the files; every later pass reads the array.
-
-    A pass decodes with TensorFlow's decoders in a parallel `tf.data` map, as image_dataset_from_directory does (so
-    the pixels are Keras' own); a file they refuse is dropped there (`ignore_errors`) and, once the others are read,
-    Pillow tries it (CMYK JPEGs, TIFFs): what Pillow cannot read either is named in the folder's `skipped`."""
-
-    def __init__(self, folder: ImageFolder, start: int, stop: int, path: str | None) -> None:
-        self.folder, self.start, self.stop = folder, start, stop
-        shape = (stop - start, *folder.image_shape)
-        self.pictures = np.empty(shape, np.uint8) if path is None else np.memmap(path, np.uint8, "w+", shape=shape)
-        self.labels = np.empty(stop - start, np.int64)
-        self.filled = 0
-        self.complete = False
-        self._passes = 0
-
-    def dataset(self, seed: int | None = None):
-        """The pictures and labels in blocks of up to BLOCK, one pass per iteration: the first decodes and fills the
-        store; later ones read it, the blocks in a new order each time when `seed` is given."""
+        TensorFlow's decoders read the files in a parallel map, as image_dataset_from_directory does (so the pixels
+        are Keras' own); a file they refuse is dropped there (`ignore_errors`) and, once the others are read, Pillow
+        tries it (CMYK JPEGs, TIFFs): what Pillow cannot read either is named in `skipped`. The cache keeps whole
+        blocks: one allocation per BLOCK pictures, not per picture, and progress is noted once per block."""
         import tensorflow as tf
 
-        shape = self.folder.image_shape
-        return tf.data.Dataset.from_generator(lambda: self.blocks(seed), output_signature=(
-            tf.TensorSpec((None, *shape), tf.uint8), tf.TensorSpec((None,), tf.int64)))
-
-    def everything(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every readable picture and its label (views of the store), after a whole pass if none was made yet."""
-        if not self.complete:
-            for _ in self.blocks(None):
-                pass
-        return self.pictures[:self.filled], self.labels[:self.filled]
-
-    def blocks(self, seed: int | None):
-        self._passes += 1
-        if self.complete:
-            order = np.arange(0, self.filled, BLOCK)
-            if seed is not None:
-                order = np.random.default_rng([seed, self._passes]).permutation(order)
-            for first in order:
-                last = min(first + BLOCK, self.filled)
-                yield self.pictures[first:last], self.labels[first:last]
-            return
-        self.filled = 0
-        for pictures, labels in self._decoded():
-            yield self._keep(pictures, labels)
-        progress, files, shape = self.folder.progress, self.folder.files, self.folder.image_shape
-        rescued, rescued_labels = [], []
-        for index in range(self.start, self.stop):
-            if not progress.has(index):
-                picture = _read_picture(self.folder.root / files[index], shape)
-                progress.record([index], files[index] if picture is None else None)
-                if picture is not None:
-                    rescued.append(picture)
-                    rescued_labels.append(self.folder.labels[index])
-        for first in range(0, len(rescued), BLOCK):
-            yield self._keep(np.stack(rescued[first:first + BLOCK]), np.asarray(rescued_labels[first:first + BLOCK]))
-        self.complete = True
-
-    def _keep(self, pictures: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        end = self.filled + len(pictures)
-        self.pictures[self.filled:end] = pictures
-        self.labels[self.filled:end] = labels
-        self.filled = end
-        return pictures, labels
-
-    def _decoded(self):
-        """(pictures, labels) blocks as TensorFlow's decoders read them, each block's files noted as read."""
-        import tensorflow as tf
-
-        folder, shape = self.folder, self.folder.image_shape
+        shape, progress = self.image_shape, self.progress
+        files, labels = self.files, self.labels
 
         def decode(path):
             picture = tf.image.decode_image(tf.io.read_file(path), channels=shape[2], expand_animations=False)
             resized = tf.image.resize(picture, shape[:2], method="bilinear")  # antialias off, as in Keras
             return tf.cast(tf.round(tf.clip_by_value(resized, 0.0, 255.0)), tf.uint8)
 
-        paths = [str(folder.root / name) for name in folder.files[self.start:self.stop]]
-        read = tf.data.Dataset.from_tensor_slices((np.arange(self.start, self.stop, dtype=np.int64), paths,
-                                                   folder.labels[self.start:self.stop]))
+        def seen(indices: np.ndarray) -> np.ndarray:
+            progress.record(indices.tolist())
+            return indices
+
+        def rescue():
+            for index in range(start, stop):
+                if not progress.has(index):
+                    picture = _read_picture(self.root / files[index], shape)
+                    progress.record([index], files[index] if picture is None else None)
+                    if picture is not None:
+                        yield picture, labels[index]
+
+        paths = [str(self.root / name) for name in files[start:stop]]
+        read = tf.data.Dataset.from_tensor_slices((np.arange(start, stop, dtype=np.int64), paths, labels[start:stop]))
         read = read.map(lambda i, path, label: (i, decode(path), label), num_parallel_calls=tf.data.AUTOTUNE)
-        for indices, pictures, labels in read.ignore_errors().batch(BLOCK).as_numpy_iterator():
-            folder.progress.record(indices.tolist())
-            yield pictures, labels
+        read = read.ignore_errors().batch(BLOCK).map(lambda i, pictures, label: (
+            tf.numpy_function(seen, [i], tf.int64, stateful=True), pictures, label))
+        read = read.map(lambda i, pictures, label: (pictures, label))
+        rescued = tf.data.Dataset.from_generator(rescue, output_signature=(
+            tf.TensorSpec(shape, tf.uint8), tf.TensorSpec((), tf.int64))).batch(BLOCK)
+        return read.concatenate(rescued).cache(self._cache_file(part))
+
+
+def _arrays(blocks, shape: tuple[int, int, int], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `count` uint8 pictures and int64 labels of a pipeline's blocks as two arrays (fewer when files were
+    skipped), filled in place: no second copy of the pictures."""
+    images, labels, filled = np.empty((count, *shape), np.uint8), np.empty(count, np.int64), 0
+    for block, label in blocks.as_numpy_iterator():
+        take = min(len(block), count - filled)
+        images[filled:filled + take] = block[:take]
+        labels[filled:filled + take] = label[:take]
+        filled += take
+        if filled == count:
+            break
+    return images[:filled], labels[:filled]
 
 
 def _to_model_input(binary: bool):
