@@ -343,7 +343,7 @@ def _index(job: Job, inspector, train_digits: int):
     from model.data.mnist import DataError, load_local_mnist
     from model.inspect.novelty import NoveltyUnavailable, cached_index, stored_data_index
 
-    own = stored_data_index(inspector.model)
+    own = stored_data_index(inspector.model, progress=lambda share: (job.check(), job.report(share)))
     if own is not None:
         return own
     if not _digit_model(inspector):

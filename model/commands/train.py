@@ -218,18 +218,18 @@ def _train_and_save(args: argparse.Namespace, data, out: Path) -> int:
 
 
 def _index_training_pictures(model, data, validation_split: float) -> None:
-    """Build and keep the index of the training pictures that "how unlike the training data" compares with."""
-    from model.inspect.novelty import NoveltyUnavailable, index_training_data, save_data_index
+    """Keep the training pictures that "how unlike the training data" compares with (their features are computed
+    when the model is first opened in the window)."""
+    from model.inspect.novelty import NoveltyUnavailable, keep_training_pictures, training_title
 
     try:
-        index = index_training_data(model, data, validation_split)
+        path, kept, held_out = keep_training_pictures(model, data, validation_split)
     except NoveltyUnavailable as exc:
         print(f"digit-lens: {exc}", file=sys.stderr)
         return
-    path = save_data_index(model, index)
-    where = f"kept in {path} ({path.stat().st_size / 1e6:.1f} MB)" if path else "not kept (the cache cannot be written)"
-    print(f"Index of {len(index):,} {index.title} for 'how unlike the training data', calibrated on "
-          f"{index.calibrated_on}: {where}.")
+    where = f"in {path} ({path.stat().st_size / 1e6:.1f} MB)" if path else "nowhere (the cache cannot be written)"
+    print(f"Kept {kept:,} {training_title(data)} and {held_out:,} held-out pictures for 'how unlike the training "
+          f"data' {where}; compared with once the model is opened in the window.")
 
 
 def _measured_info(model, data, evaluate, result, batch_size: int) -> dict:

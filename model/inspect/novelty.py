@@ -298,8 +298,30 @@ def save_data_index(model, index: NoveltyIndex, cache: Path | None = None) -> Pa
     return path
 
 
-def stored_data_index(model, cache: Path | None = None) -> NoveltyIndex | None:
-    """The index of `model`'s own training pictures kept in the cache, or None (also when it is damaged)."""
+def keep_training_pictures(model, data, validation_split: float, cache: Path | None = None
+                           ) -> tuple[Path | None, int, int]:
+    """Keep, for `model`, what the index of its folder's or stock set's pictures needs and might not find later (the
+    pictures: a folder moves, a cache is cleared); `stored_data_index` computes their features when first asked.
+    (where they are kept, None when the cache cannot be written; training pictures; held-out pictures.)"""
+    (x_train, y_train), (x_held, _) = data.split(validation_split, most=data_picture_count(data.image_shape))
+    x_held = x_held[:TEST_DIGITS]
+    path = data_index_path(model, cache)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".part")
+        with open(partial, "wb") as out:
+            np.savez(out, images=x_train, labels=y_train, held_out=x_held, title=np.array(training_title(data)),
+                     class_names=np.array(list(data.class_names), dtype=str))
+        os.replace(partial, path)
+    except OSError:
+        return None, len(x_train), len(x_held)
+    return path, len(x_train), len(x_held)
+
+
+def stored_data_index(model, cache: Path | None = None,
+                      progress: Callable[[float], None] = lambda share: None) -> NoveltyIndex | None:
+    """The index of `model`'s own training pictures kept in the cache, or None (also when it is damaged); where only
+    the pictures were kept (`keep_training_pictures`), their index is made now and kept in their place."""
     try:
         path = data_index_path(model, cache)
     except NoveltyUnavailable:
@@ -307,9 +329,19 @@ def stored_data_index(model, cache: Path | None = None) -> NoveltyIndex | None:
     if not path.is_file():
         return None
     try:
-        return NoveltyIndex.load(path)
+        with np.load(path, allow_pickle=False) as saved:
+            if "embeddings" in saved.files:
+                return NoveltyIndex.load(path)
+            kept = {key: saved[key] for key in ("images", "labels", "held_out", "title", "class_names")}
     except (OSError, ValueError, KeyError):
         return None
+    index = build_data_index(model, kept["images"], kept["labels"], kept["held_out"], str(kept["title"]),
+                             tuple(str(n) for n in kept["class_names"]), progress=progress)
+    try:
+        index.save(path, with_images=True)
+    except OSError:
+        pass  # the index still works now; it is made again next time
+    return index
 
 
 def index_key(model, train_digits: int, test_digits: int, input_scale: float) -> str:
