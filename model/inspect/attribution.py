@@ -22,7 +22,8 @@ from model.inspect.numpy_forward import NumpyForward, Unsupported, score_gradien
 
 GRAD_CAM = "grad_cam"
 INTEGRATED_GRADIENTS = "integrated_gradients"
-IG_STEPS = 8  # integrated gradients: points on the path from a blank input, one batch
+IG_STEPS = 16  # integrated gradients: points on the path from a blank input, one batch (8 missed the score change by
+# up to 15% on MNIST test digits, 16 by at most 7%)
 CONVOLUTIONS = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
 _SAME_GEOMETRY = ("BatchNormalization", "ReLU", "LeakyReLU", "Activation", "Dropout", "SpatialDropout2D",
                   "Rescaling", "Normalization", "GaussianNoise", "Identity")
