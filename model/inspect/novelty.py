@@ -143,17 +143,13 @@ class NoveltyIndex:
     def save(self, path: Path, with_images: bool = False) -> None:
         """Write the index atomically; the images only `with_images` (MNIST's digits come from MNIST again).
         Uncompressed: photos and float features barely compress, and zlib took half a second after every run."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
         extra = {}
         if with_images:
             extra = {"images": self.images, "title": np.array(self.title), "calibrated_on": np.array(self.calibrated_on),
                      "unit": np.array(self.unit),
                      "class_names": np.array(list(self.class_names or ()), dtype=str)}
-        with open(partial, "wb") as out:
-            np.savez(out, layer=np.array(self.layer), embeddings=self.embeddings, labels=self.labels,
-                     calibration=self.calibration, **extra)
-        os.replace(partial, path)
+        _write_arrays(path, layer=np.array(self.layer), embeddings=self.embeddings, labels=self.labels,
+                      calibration=self.calibration, **extra)
 
     @classmethod
     def load(cls, path: Path, mnist: Mnist | None = None) -> "NoveltyIndex":
@@ -168,6 +164,15 @@ class NoveltyIndex:
                 raise ValueError(f"{path} keeps no pictures")
             return cls(str(saved["layer"]), embeddings, saved["labels"], mnist.x_train[:len(embeddings)],
                        saved["calibration"])
+
+
+def _write_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """An uncompressed .npz at `path`, written atomically (a reader sees the old file or the whole new one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    with open(partial, "wb") as out:
+        np.savez(out, **arrays)
+    os.replace(partial, path)
 
 
 def principal_directions(vectors: np.ndarray, count: int) -> np.ndarray:
@@ -307,12 +312,8 @@ def keep_training_pictures(model, data, validation_split: float, cache: Path | N
     x_held = x_held[:TEST_DIGITS]
     path = data_index_path(model, cache)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
-        with open(partial, "wb") as out:
-            np.savez(out, images=x_train, labels=y_train, held_out=x_held, title=np.array(training_title(data)),
-                     class_names=np.array(list(data.class_names), dtype=str))
-        os.replace(partial, path)
+        _write_arrays(path, images=x_train, labels=y_train, held_out=x_held, title=np.array(training_title(data)),
+                      class_names=np.array(list(data.class_names), dtype=str))
     except OSError:
         return None, len(x_train), len(x_held)
     return path, len(x_train), len(x_held)
