@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from quiet_window import open_quiet_window
+from window_helpers import configure
 
 from gui.common.scripting import line, scaled, stroke
 
@@ -70,13 +71,7 @@ def test_the_slider_replays_the_run_and_sends_a_snapshot_to_draw_and_inspect(win
 
     click_tab(qtbot, window.tabs, 1)
     tab = window.train
-    settings = tab.settings
-    settings.source.setCurrentIndex(1)
-    settings.data_path.setText(str(mnist_path))
-    settings.architecture.setCurrentIndex(settings.architecture.findData("cnn_small"))
-    settings.epochs.setValue(1)
-    settings.train_limit.setValue(2000)
-    settings.batch_size.setValue(64)
+    configure(tab, "cnn_small", epochs=1, digits=2000, batch=64, mnist_path=mnist_path)
     qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
     click_tab(qtbot, tab.watch, 1)
     qtbot.waitUntil(lambda: not tab.training, timeout=TIMEOUT_MS)

@@ -10,6 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow
 
+from window_helpers import configure
+
 from gui.train.tab import TrainTab
 from model.train.monitoring import batch_value, best_epoch, history_csv, learning_notes, smooth
 from model.train.training import EpochResult
@@ -25,14 +27,6 @@ def tab(qtbot, mnist_path):
     widget.settings.data_path.setText(str(mnist_path))
     yield widget
     widget.shutdown()
-
-
-def configure(tab: TrainTab, architecture: str = "mlp", epochs: int = 1, digits: int = 2000, batch: int = 64) -> None:
-    settings = tab.settings
-    settings.architecture.setCurrentIndex(settings.architecture.findData(architecture))
-    settings.epochs.setValue(epochs)
-    settings.train_limit.setValue(digits)
-    settings.batch_size.setValue(batch)
 
 
 def click(qtbot, button) -> None:

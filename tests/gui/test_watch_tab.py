@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from window_helpers import configure
 
 from gui.train.tab import TrainTab
 
@@ -100,12 +101,7 @@ def test_damaged_files_are_named_once_and_the_rest_is_shown(tab, qtbot, runs, tm
 
 def test_the_train_tab_records_its_run_when_asked_and_it_watches_back_the_same(tab, qtbot, tmp_path, mnist_path):
     settings = tab.settings
-    settings.source.setCurrentIndex(1)
-    settings.data_path.setText(str(mnist_path))
-    settings.architecture.setCurrentIndex(settings.architecture.findData("mlp"))
-    settings.epochs.setValue(2)
-    settings.train_limit.setValue(2000)
-    settings.batch_size.setValue(128)
+    configure(tab, "mlp", epochs=2, digits=2000, batch=128, mnist_path=mnist_path)
     tab.show()
     qtbot.waitExposed(tab)
     qtbot.mouseClick(settings.record, Qt.MouseButton.LeftButton, pos=settings.record.rect().center())

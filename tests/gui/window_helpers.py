@@ -96,3 +96,16 @@ def hover(view, item, position):
     at = view.mapFromScene(item.mapToScene(position))
     mouse(view.viewport(), QEvent.Type.MouseMove, (at.x(), at.y()), Qt.MouseButton.NoButton)
     return item.mapFromScene(view.mapToScene(at))
+
+
+def configure(tab, architecture: str = "mlp", epochs: int = 1, digits: int = 2000, batch: int = 64,
+              mnist_path=None) -> None:
+    """The Train tab's settings for a short run (on the MNIST file `mnist_path` when given)."""
+    settings = tab.settings
+    if mnist_path is not None:
+        settings.source.setCurrentIndex(1)
+        settings.data_path.setText(str(mnist_path))
+    settings.architecture.setCurrentIndex(settings.architecture.findData(architecture))
+    settings.epochs.setValue(epochs)
+    settings.train_limit.setValue(digits)
+    settings.batch_size.setValue(batch)
