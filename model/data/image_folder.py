@@ -23,6 +23,7 @@ from typing import Iterable
 import numpy as np
 
 from model.data.images import IMAGE_SUFFIXES
+from model.data.tf_pipeline import PARALLEL_CALLS, PREFETCH, untuned
 
 DEFAULT_SIDE = 64
 SKIPPED_NAMED = 3  # skipped files named in the one-line report; the rest counted
@@ -172,8 +173,6 @@ class ImageFolder:
 
     def training_dataset(self, batch_size: int, binary: bool = False, seed: int = 0):
         """Shuffled batches of float32 pictures in 0..1 and their targets; the first epoch decodes and caches."""
-        import tensorflow as tf
-
         # The files are in a shuffled order already; like image_dataset_from_directory (8 batches), each epoch then
         # shuffles within a window, which the first batch waits for: a large one would wait for the whole folder.
         # The cached blocks are shuffled within a window too, so later epochs mix pictures from far apart.
@@ -181,16 +180,14 @@ class ImageFolder:
         blocks = self._train_blocks().shuffle(max(1, buffer // BLOCK), seed=seed, reshuffle_each_iteration=True)
         pictures = blocks.unbatch().shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
         batches = pictures.batch(batch_size)
-        return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+        return batches.map(_to_model_input(binary)).prefetch(PREFETCH)
 
     def validation_dataset(self, batch_size: int, binary: bool = False):
         """The held-out pictures in batches, as training_dataset gives them (None when none are held out)."""
-        import tensorflow as tf
-
         if not self.n_validation:
             return None
         batches = self._validation_blocks().rebatch(batch_size)
-        return batches.map(_to_model_input(binary), num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+        return batches.map(_to_model_input(binary)).prefetch(PREFETCH)
 
     @property
     def x_test(self) -> np.ndarray:
@@ -277,13 +274,13 @@ class ImageFolder:
 
         paths = [str(self.root / name) for name in files[start:stop]]
         read = tf.data.Dataset.from_tensor_slices((np.arange(start, stop, dtype=np.int64), paths, labels[start:stop]))
-        read = read.map(lambda i, path, label: (i, decode(path), label), num_parallel_calls=tf.data.AUTOTUNE)
+        read = read.map(lambda i, path, label: (i, decode(path), label), num_parallel_calls=PARALLEL_CALLS)
         read = read.ignore_errors().batch(BLOCK).map(lambda i, pictures, label: (
             tf.numpy_function(seen, [i], tf.int64, stateful=True), pictures, label))
         read = read.map(lambda i, pictures, label: (pictures, label))
         rescued = tf.data.Dataset.from_generator(rescue, output_signature=(
             tf.TensorSpec(shape, tf.uint8), tf.TensorSpec((), tf.int64))).batch(BLOCK)
-        return read.concatenate(rescued).cache(self._cache_file(part))
+        return untuned(read.concatenate(rescued).cache(self._cache_file(part)))
 
 
 def _arrays(blocks, shape: tuple[int, int, int], count: int) -> tuple[np.ndarray, np.ndarray]:

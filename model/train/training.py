@@ -17,6 +17,7 @@ from model.train.augment import augment_batch
 from model.train.control import TrainingControl
 from model.train.records import BatchProgress, EpochResult, TrainConfig, TrainResult
 from model.data.mnist import Mnist, to_model_input
+from model.data.tf_pipeline import PARALLEL_CALLS, PREFETCH, untuned
 from model.spec import ModelSpec
 
 
@@ -141,11 +142,10 @@ def training_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int,
     pictures (N, H, W, C)."""
     ds = tf.data.Dataset.from_tensor_slices((images, as_targets(labels, binary)))
     ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    ds = ds.map(lambda x, y: (tf.cast(x if images.ndim == 4 else x[..., tf.newaxis], tf.float32) / 255.0, y),
-                num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda x, y: (tf.cast(x if images.ndim == 4 else x[..., tf.newaxis], tf.float32) / 255.0, y))
     if augment:
-        ds = ds.map(lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+        ds = ds.map(lambda x, y: (augment_batch(x), y), num_parallel_calls=PARALLEL_CALLS)
+    return untuned(ds.prefetch(PREFETCH))
 
 
 def train(model: keras.Model, data: Mnist, config: TrainConfig,
