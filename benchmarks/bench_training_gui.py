@@ -112,8 +112,13 @@ def gui_folder_fit(tab, folder: str, arch: str, batch_size: int) -> dict:
             "max_tick_gap_ms_while_reading": max(reading, default=float("nan")),
             "p99_tick_gap_ms_while_reading": reading[int(0.99 * (len(reading) - 1))] if reading else float("nan"),
             "max_tick_gap_ms_whole_run": max(gap for gap, _ in gaps), "status": tab.status.text(),
-            "largest_gaps": [(gap, *moments[i - 1], *moments[i]) for i, (gap, _) in  # the ticks before and after
-                             sorted(enumerate(gaps), key=lambda g: -g[1][0])[:3] if i > 0]}
+            "largest_gaps": largest(gaps, moments), "largest_gaps_while_reading": largest(gaps, moments, reading=True)}
+
+
+def largest(gaps: list[tuple[float, bool]], moments: list[tuple[float, str]], reading: bool = False) -> list[tuple]:
+    """The three largest gaps (of the reading only, with `reading`), each with the moments of the ticks around it."""
+    return [(gap, *moments[i - 1], *moments[i]) for i, (gap, read) in sorted(enumerate(gaps), key=lambda g: -g[1][0])
+            if i > 0 and (read or not reading)][:3]
 
 
 def main() -> None:

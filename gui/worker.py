@@ -8,6 +8,7 @@ next model load. Here the thread's Python state lives as long as the thread: sta
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
 import threading
@@ -16,6 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 SHUTDOWN_WAIT_MS = 60_000  # the longest a close waits for the step in progress (a batch, a model load)
+WORK_NICENESS = 5  # how much lower than the window the work runs (Linux), so the window is never starved of a core
 
 
 class Cancelled(Exception):
@@ -93,6 +95,7 @@ class Worker(QThread):
         return bool(self._pending)
 
     def run(self) -> None:  # the worker thread: one Python frame for the thread's whole life
+        yield_to_the_window()
         while (job := self._queue.get()) is not None:
             if job.cancelled:
                 self._raised.emit(job, "")
@@ -136,6 +139,19 @@ class Worker(QThread):
     def _progress(self, job: Job, value: Any) -> None:
         if not job.cancelled and job.progress is not None:
             job.progress(value)
+
+
+def yield_to_the_window() -> None:
+    """Lower this thread's CPU priority by `WORK_NICENESS` (Linux schedules threads as tasks; every thread it starts,
+    TensorFlow's pools and tf.data's included, inherits it): where the work wants every core, the window's thread
+    still gets one the moment it has something to draw. Qt's own thread priorities do nothing under Linux's
+    default scheduler."""
+    if sys.platform.startswith("linux"):
+        try:
+            thread = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + WORK_NICENESS, 19))
+        except OSError:  # not allowed here: the work runs at the window's priority
+            pass
 
 
 def error_message(exc: BaseException) -> str:
