@@ -14,7 +14,7 @@ from model.data.unipen import PenDigits
 def _digits(labels, sites) -> PenDigits:
     n = len(labels)
     return PenDigits(np.zeros((n, 2), np.int32), np.arange(1, n + 1), np.arange(1, n + 1), np.asarray(labels, np.uint8),
-                     np.array([f"{s}/w" for s in sites]), np.asarray(sites))
+                     np.array([f"{s}/w" for s in sites]), np.asarray(sites), np.arange(n))
 
 
 def test_accuracy_per_site_and_digit_names_the_sites_under_98_5_and_the_confusions(tmp_path):

@@ -43,15 +43,15 @@ def test_unipen_holds_13708_digits_by_162_writers_at_9_sites(unipen):
 def test_held_out_writers_are_disjoint_from_the_training_writers_and_include_whole_sites(unipen):
     from model.data.unipen import HELD_OUT_SITES
 
-    train, held = unipen.split()
-    assert len(train) + len(held) == len(unipen) - unipen.incomplete().sum()
+    train, held = unipen.split(clean=False)
+    assert len(train) + len(held) == len(unipen)
     assert not set(train.writers) & set(held.writers)
     assert len(set(held.writers)) >= 0.2 * len(set(unipen.writers))  # at least a fifth of the writers
     assert not set(train.sites) & set(HELD_OUT_SITES)  # no writer of those sites trains
     for site in HELD_OUT_SITES:
         assert (held.sites == site).sum() == (unipen.sites == site).sum() > 0
     assert set(np.unique(held.labels)) == set(range(10))
-    again_train, _ = unipen.split()  # fixed: the same every time
+    again_train, _ = unipen.split(clean=False)  # fixed: the same every time
     assert np.array_equal(again_train.labels, train.labels) and np.array_equal(again_train.points, train.points)
 
 
@@ -80,19 +80,41 @@ def test_digits_whose_strokes_are_missing_from_the_file_are_left_out_of_training
 
     slash = [np.array([[0, 40], [10, 20], [21, 1]])]  # a bare slash: what is left of a slashed 0 without its ring
     stem = [np.array([[5, 0], [5, 20], [6, 40]])]  # the stem of a 4 without its other stroke
+    bar = [np.array([[0, 20], [20, 22], [40, 19]])]  # the base of a 2 without its curve, labelled 1
     ring = [np.array([[10, 0], [0, 20], [10, 40], [20, 20], [10, 0]])]
     four = [np.array([[8, 0], [0, 25], [20, 25]]), np.array([[14, 10], [14, 40]])]
-    digits, labels = [slash, stem, stem, ring, four, [np.array([[3, 3]])]], [0, 4, 1, 0, 4, 6]
-    path = write_pen_digits(tmp_path / "u.npz", digits, labels, ["w"] * 6, ["val"] * 6)
+    digits, labels = [slash, stem, stem, bar, ring, four, [np.array([[3, 3]])]], [0, 4, 1, 1, 0, 4, 6]
+    path = write_pen_digits(tmp_path / "u.npz", digits, labels, ["w"] * 7, ["val"] * 7)
     whole = load_unipen(path)
-    assert whole.incomplete().tolist() == [True, True, False, False, False, True]  # a stem labelled 1 is a 1
+    assert whole.incomplete().tolist() == [True, True, False, True, False, False, True]  # an upright stem is a 1
     train, held = whole.split()
     assert train.labels.tolist() == [1, 0, 4] and len(held) == 0
-    assert len(whole.split(complete=False)[0]) == 6
-    # In the real file: 46 of ibm's digits (0s and 4s that are a bare slash, stem or bar) and a dot of val's.
+    assert len(whole.split(clean=False)[0]) == 7
+    # In the real file: 46 of ibm's 0s and 4s (a bare slash, stem or bar), a dot of val's, and 16 of ibm's 1s lying flat.
     missing = unipen.incomplete()
-    assert missing.sum() == 47 and (unipen.sites[missing] == "ibm").sum() == 46
-    assert set(unipen.labels[missing].tolist()) <= {0, 4, 6} and not (missing & (unipen.labels == 1)).any()
+    assert missing.sum() == 63 and (unipen.sites[missing] == "ibm").sum() == 62
+    assert set(unipen.labels[missing].tolist()) <= {0, 1, 4, 6} and (missing & (unipen.labels == 1)).sum() == 16
+
+
+def test_digits_that_are_not_what_the_file_names_are_left_out_only_from_that_file(tmp_path, unipen):
+    from model.data.unipen import MISLABELLED, load_unipen
+
+    wrong = unipen.mislabelled()
+    assert np.flatnonzero(wrong).tolist() == sorted(MISLABELLED)  # every one found where the list says
+    assert unipen.labels[4265] == 8 and unipen.writers[4265] == "ced/AYML3525"  # the "%" sign
+    _, held = unipen.split(clean=False)
+    assert held.mislabelled().sum() == 4 and sorted(set(held.sites[held.mislabelled()])) == ["aga", "ced"]
+    train, checked = unipen.split()
+    assert not checked.mislabelled().any() and len(train) + len(checked) == len(unipen) - unipen.left_out().sum()
+    # Another file with a digit at one of those places names none: place, writer and label must all match.
+    loop = [np.array([[0, 0], [3, 0], [3, 4], [0, 4], [0, 0]])]
+    count = max(MISLABELLED) + 1
+    path = write_pen_digits(tmp_path / "u.npz", [loop] * count, [8] * count, ["AYML3525"] * count, ["ced"] * count)
+    other = load_unipen(path)
+    assert other.writers[4265] == "ced/AYML3525" and other.labels[4265] == 8
+    assert np.flatnonzero(other.mislabelled()).tolist() == [4265]  # where place, writer and label match
+    assert not load_unipen(write_pen_digits(tmp_path / "v.npz", [loop] * 100, [1] * 100, ["w"] * 100,
+                                            ["val"] * 100)).mislabelled().any()
 
 
 def test_unusable_files_are_refused_with_a_message(tmp_path):
