@@ -117,8 +117,9 @@ def save_sheets(folder: Path, tag: str, held: PenDigits, inputs: np.ndarray, pre
     return written
 
 
-def report(model_path: str, held: PenDigits, inputs: np.ndarray, mnist, usps_test, styles, sheets: Path | None,
-           joined: np.ndarray | None = None) -> dict:
+def report(model_path: str, held: PenDigits, checked: np.ndarray, inputs: np.ndarray, mnist, usps_test, styles,
+           sheets: Path | None, joined: np.ndarray | None = None) -> dict:
+    """One model's figures; `checked` masks the held-out digits the check counts (not `PenDigits.left_out`)."""
     from model.nets.store import load_model
     from model.spec import spec_for
 
@@ -129,7 +130,6 @@ def report(model_path: str, held: PenDigits, inputs: np.ndarray, mnist, usps_tes
         return model.predict(values(x), batch_size=512, verbose=0)
 
     result = {"model": model_path}
-    checked = ~held.left_out()
     for name, drawn in (("held_out_writers", inputs), ("held_out_joined", joined)):
         if drawn is None:
             continue
@@ -185,10 +185,11 @@ def main(argv: list[str] | None = None) -> int:
 
     models = args.model or [str(SHIPPED_MODEL)]
     incomplete, mislabelled = held.incomplete(), held.mislabelled()
-    result = {"held_out_digits": int((~(incomplete | mislabelled)).sum()),
+    checked = ~(incomplete | mislabelled)  # held.left_out(), computed once for every model
+    result = {"held_out_digits": int(checked.sum()),
               "left_out": {"incomplete": by_site(held, incomplete), "mislabelled": by_site(held, mislabelled)},
               "seed": args.seed,
-              "models": [report(path, held, inputs, mnist, usps_test, styles, args.sheets, joined)
+              "models": [report(path, held, checked, inputs, mnist, usps_test, styles, args.sheets, joined)
                          for path in models]}
     result["seconds"] = round(time.perf_counter() - start, 1)
     print(compact_json(result))
