@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from digit_lens.files import ICON_NAME
-from gui.worker import Worker
+from gui.worker import Worker, collect_garbage_on_the_window_thread
 
 TIMINGS_VAR = "DIGIT_LENS_STARTUP_TIMINGS"  # when set: print start-up timings as JSON and quit
 
@@ -30,6 +30,7 @@ def run_app(model_path: str | Path | None = None, watch: str | Path | None = Non
     app.setApplicationName("Digit Lens")
     app.setOrganizationName("DigitLens")
     app.setDesktopFileName(ICON_NAME)  # the running window matches its launcher entry (digit-lens.desktop)
+    collector = collect_garbage_on_the_window_thread()  # kept alive by this frame while the event loop runs
     from gui.window import MainWindow, app_icon
 
     app.setWindowIcon(app_icon())

@@ -141,6 +141,16 @@ class Worker(QThread):
             job.progress(value)
 
 
+def collect_garbage_on_the_window_thread():
+    """From now on, Python's cyclic garbage is collected on this (the window's) thread only, by a timer, with
+    pyqtgraph's `GarbageCollector` (keep what it returns). Left to itself the collector runs on whichever thread
+    allocates at the wrong moment: on a worker, the Qt objects it frees are destroyed there, and the destructor waits
+    for the GIL while holding a Qt lock the window's thread, holding the GIL, waits for: both stop for good."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    return GarbageCollector(interval=1.0)
+
+
 def yield_to_the_window() -> None:
     """Lower this thread's CPU priority by `WORK_NICENESS` (Linux schedules threads as tasks; every thread it starts,
     TensorFlow's pools and tf.data's included, inherits it): where the work wants every core, the window's thread

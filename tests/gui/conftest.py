@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtCore import QSettings
 from window_helpers import LOAD_TIMEOUT_MS, open_window, settle
+
+from gui.worker import collect_garbage_on_the_window_thread
 
 
 @pytest.fixture(autouse=True, scope="module")
 def private_settings(tmp_path_factory):
     """Keep the window's remembered layout out of the user's own settings."""
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def garbage_collected_on_the_window_thread(qapp):
+    """As the app does (`run_app`): a worker that collected a widget's garbage deadlocked a test run once."""
+    collector = collect_garbage_on_the_window_thread()
+    yield
+    collector.timer.stop()
+    gc.enable()
+    gc.collect()
 
 
 @pytest.fixture(scope="module")

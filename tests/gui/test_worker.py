@@ -69,3 +69,27 @@ def test_work_runs_below_the_windows_priority_so_the_window_keeps_a_core(qtbot, 
     lower = min(window + WORK_NICENESS, 19)  # Linux's lowest priority is 19
     assert seen == [(lower, lower)]  # and every thread the work starts
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == window
+
+
+def test_garbage_a_job_leaves_is_collected_on_the_windows_thread(qtbot, worker):
+    """A worker that collected cyclic garbage holding Qt objects destroyed them on its own thread and deadlocked
+    against the window's thread; the collector (as `run_app` sets it up) runs on the window's thread only."""
+    window_thread = threading.get_ident()
+    freed_on: list[int] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            freed_on.append(threading.get_ident())
+
+    def job(_job):
+        for _ in range(5000):  # far past generation 0's threshold: left alone, this thread would collect
+            Cycle()
+        return True
+
+    done = []
+    worker.submit(job, done=done.append)
+    qtbot.waitUntil(lambda: len(freed_on) >= 5000, timeout=10_000)
+    assert done == [True] and set(freed_on) == {window_thread}
